@@ -1,0 +1,83 @@
+// Decides whether a presented token is good, at the least cost:
+//   1. format and checksum (pure, no I/O): a mistyped or invented token
+//      never reaches the database;
+//   2. a remembered "wrong" verdict for this exact string: refused with no
+//      I/O (a wrong token can never become right: an id's hash never changes);
+//   3. one primary-key lookup of the row: unknown id → refused, no bcrypt;
+//      revoked or expired → refused (checked on every request, never cached);
+//   4. a remembered "right" verdict for this exact string and this exact hash,
+//      or else one bcrypt compare, bounded by a limiter so a flood of
+//      well-formed guesses cannot starve legitimate clones.
+// Outcomes are values; a thrown error means broken infrastructure (the
+// database is busy or gone, too many compares are queued) and becomes a 503,
+// never a 401, so git never erases a good stored credential because of us.
+import type { Clock } from '../clock.js'
+import type { Store, TokenRecord } from '../store/store.js'
+import type { TokenCheck } from '../access/policy.js'
+import { isExpired } from '../admin/expiry-date.js'
+import { parseToken } from './token-format.js'
+import type { Hasher } from './hasher.js'
+import type { VerifiedTokenCache } from './verified-token-cache.js'
+import type { WorkLimiter } from './work-limiter.js'
+
+export interface TokenVerifierOptions {
+  prefix: string
+  store: Pick<Store, 'findToken'>
+  hasher: Hasher
+  cache: VerifiedTokenCache
+  limiter: WorkLimiter
+  clock: Clock
+}
+
+export interface VerifierStats {
+  /** bcrypt compares actually run. */
+  compares: number
+  /** Verdicts answered from the cache. */
+  cacheHits: number
+}
+
+export interface TokenVerifier {
+  verify(presented: string): Promise<TokenCheck>
+  readonly stats: Readonly<VerifierStats>
+}
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const { prefix, store, hasher, cache, limiter, clock } = options
+  const stats: VerifierStats = { compares: 0, cacheHits: 0 }
+
+  const valid = (row: TokenRecord): TokenCheck => ({
+    kind: 'valid',
+    token: { id: row.id, target: row.target, role: row.role, scopes: row.scopes },
+  })
+
+  async function verify(presented: string): Promise<TokenCheck> {
+    const parsed = parseToken(prefix, presented)
+    if (!parsed.ok) return { kind: 'refused', reason: 'malformed' }
+
+    const key = cache.keyFor(presented)
+    const remembered = cache.get(key)
+    if (remembered !== undefined && !remembered.ok) {
+      stats.cacheHits++
+      return { kind: 'refused', reason: 'mismatch' }
+    }
+
+    const row = await store.findToken(parsed.token.id)
+    if (row === undefined) return { kind: 'refused', reason: 'unknown' }
+    if (row.revokedAt !== null) return { kind: 'refused', reason: 'revoked' }
+    if (isExpired(row.expiresAt, clock.now())) return { kind: 'refused', reason: 'expired' }
+
+    if (remembered !== undefined && remembered.hash === row.secretHash) {
+      stats.cacheHits++
+      return valid(row)
+    }
+
+    const ok = await limiter.run(async () => {
+      stats.compares++
+      return hasher.compare(parsed.token.secret, row.secretHash)
+    })
+    cache.set(key, { ok, hash: row.secretHash })
+    return ok ? valid(row) : { kind: 'refused', reason: 'mismatch' }
+  }
+
+  return { verify, stats }
+}

@@ -1,0 +1,162 @@
+// The environment of one `git http-backend` process, built from scratch.
+//
+// Nothing is inherited from gitward's own environment, and no request header
+// is copied across wholesale: a CGI server that turns every header into an
+// `HTTP_*` variable lets a client set `HTTP_PROXY` with a `Proxy:` header
+// (httpoxy) or reach any other variable git or a hook happens to read. Each
+// variable below is named, and each value taken from the request is checked
+// against the form git itself sends.
+import { isIP } from 'node:net'
+import { GitwardError } from '../errors.js'
+import { checkRepoPath } from '../git/repo-path.js'
+import { parseBackendRoute, routePathInfo, routeQueryString } from './backend-route.js'
+
+/** Request headers as node:http hands them over (names in lower case). */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>
+
+export interface CgiEnvInput {
+  /** Absolute path of the repository root (GIT_PROJECT_ROOT). */
+  projectRoot: string
+  method: string
+  /** The canonical URL the front rewrote the request to. */
+  url: string
+  headers: RequestHeaders
+  /** Peer address of the connection, used when the front sent none (TCP listener only). */
+  socketAddress?: string | undefined
+  /** A fixed PATH for git and hooks, never gitward's own. */
+  pathEnv: string
+  /** A private empty directory, so no user's ~/.gitconfig is read. */
+  homeDir: string
+  /** Bytes git may buffer for one request (GIT_HTTP_MAX_REQUEST_BUFFER). */
+  maxRequestBuffer: number
+}
+
+/** Set by the front after it has authenticated a token: the bot's name. */
+export const REMOTE_USER_HEADER = 'x-gitward-remote-user'
+/** Set by the front: the client's IP address. */
+export const REMOTE_ADDR_HEADER = 'x-gitward-remote-addr'
+
+const REMOTE_USER = /^[A-Za-z0-9_]{1,64}$/
+// What git sends in `Git-Protocol:` — `version=2` today; the colon-separated
+// key[=value] form is the documented extension. Anything else is dropped, so
+// git falls back to protocol v0 rather than reading a crafted string.
+const GIT_PROTOCOL = /^version=[0-2](?::[A-Za-z0-9._-]+(?:=[A-Za-z0-9._-]+)?)*$/
+const MAX_GIT_PROTOCOL_LENGTH = 128
+const CONTENT_TYPE = /^[\x20-\x7e]{1,256}$/
+const CONTENT_LENGTH = /^[0-9]{1,15}$/
+
+export type ContentEncoding = 'gzip' | 'x-gzip' | 'identity'
+const CONTENT_ENCODINGS: readonly ContentEncoding[] = ['gzip', 'x-gzip', 'identity']
+
+/** One header value, or undefined when absent or sent more than once. */
+function single(headers: RequestHeaders, name: string): string | undefined {
+  const v = headers[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/**
+ * The request's Content-Encoding as git http-backend understands it:
+ * `undefined` when absent, the encoding when git can read it, or
+ * `'unsupported'` (the backend answers 415 rather than hand git a body it
+ * would misread as raw pkt-lines).
+ */
+export function requestContentEncoding(
+  headers: RequestHeaders,
+): ContentEncoding | undefined | 'unsupported' {
+  const raw = headers['content-encoding']
+  if (raw === undefined) return undefined
+  if (typeof raw !== 'string') return 'unsupported'
+  const v = raw.trim().toLowerCase()
+  return (CONTENT_ENCODINGS as readonly string[]).includes(v) ? (v as ContentEncoding) : 'unsupported'
+}
+
+/** The bot name from the front's header, if it is well formed. */
+export function remoteUserOf(headers: RequestHeaders): string | undefined {
+  const v = single(headers, REMOTE_USER_HEADER)
+  return v !== undefined && REMOTE_USER.test(v) ? v : undefined
+}
+
+function remoteAddrOf(headers: RequestHeaders, socketAddress: string | undefined): string | undefined {
+  const v = single(headers, REMOTE_ADDR_HEADER)?.trim()
+  if (v !== undefined && isIP(v) !== 0) return v
+  if (socketAddress !== undefined && isIP(socketAddress) !== 0) return socketAddress
+  return undefined
+}
+
+function gitProtocolOf(headers: RequestHeaders): string | undefined {
+  const v = single(headers, 'git-protocol')
+  if (v === undefined || v.length > MAX_GIT_PROTOCOL_LENGTH) return undefined
+  return GIT_PROTOCOL.test(v) ? v : undefined
+}
+
+/**
+ * Build the complete environment for `git http-backend`. Throws
+ * GitwardError('NOT_FOUND') when the URL is not a canonical backend route;
+ * the caller is expected to have answered 404 already.
+ */
+export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
+  const route = parseBackendRoute(input.method, input.url)
+  // parseBackendRoute already applies checkRepoPath; checking the project a
+  // second time here keeps this function safe on its own, because
+  // PATH_INFO is the one value that decides which directory git opens.
+  if (route === undefined || !checkRepoPath(route.project).ok) {
+    throw new GitwardError('NOT_FOUND', 'The request is not a git smart-HTTP request.')
+  }
+  if (!Number.isSafeInteger(input.maxRequestBuffer) || input.maxRequestBuffer <= 0) {
+    throw new GitwardError('INVALID_CONFIG', 'The backend request buffer must be a positive whole number of bytes.')
+  }
+  const { headers } = input
+  const env: Record<string, string> = Object.create(null)
+
+  env.GATEWAY_INTERFACE = 'CGI/1.1'
+  env.SERVER_PROTOCOL = 'HTTP/1.1'
+  env.REQUEST_METHOD = input.method
+  env.GIT_PROJECT_ROOT = input.projectRoot
+  env.PATH_INFO = routePathInfo(route)
+  env.QUERY_STRING = routeQueryString(route)
+
+  const contentType = single(headers, 'content-type')
+  if (contentType !== undefined && CONTENT_TYPE.test(contentType)) env.CONTENT_TYPE = contentType
+  // Only a real Content-Length: with chunked bodies git reads to EOF.
+  const contentLength = single(headers, 'content-length')
+  if (contentLength !== undefined && CONTENT_LENGTH.test(contentLength)) {
+    env.CONTENT_LENGTH = contentLength
+  }
+  const encoding = requestContentEncoding(headers)
+  if (encoding !== undefined && encoding !== 'unsupported') env.HTTP_CONTENT_ENCODING = encoding
+
+  const user = remoteUserOf(headers)
+  if (user !== undefined) env.REMOTE_USER = user
+  const addr = remoteAddrOf(headers, input.socketAddress)
+  if (addr !== undefined) env.REMOTE_ADDR = addr
+  const protocol = gitProtocolOf(headers)
+  if (protocol !== undefined) env.GIT_PROTOCOL = protocol
+
+  // The front decides who may read what; git serves every repository it is
+  // pointed at instead of looking for git-daemon-export-ok.
+  env.GIT_HTTP_EXPORT_ALL = '1'
+  env.GIT_HTTP_MAX_REQUEST_BUFFER = String(input.maxRequestBuffer)
+  env.PATH = input.pathEnv
+  env.HOME = input.homeDir
+  // No /etc/gitconfig and no ~/.gitconfig: only the repository's own config
+  // and the settings below apply.
+  env.GIT_CONFIG_NOSYSTEM = '1'
+  env.GIT_CONFIG_GLOBAL = '/dev/null'
+
+  const config: Array<[string, string]> = [
+    // Dumb HTTP would serve loose objects and packs file by file, outside
+    // the smart protocol the front classified.
+    ['http.getanyfile', 'false'],
+    // upload-archive is a read, which the front has already authorized.
+    ['http.uploadarch', 'true'],
+    // Pushes always come with an identity; without one, receive-pack is off
+    // even if a repository's own config turns it on.
+    ['http.receivepack', user !== undefined ? 'true' : 'false'],
+  ]
+  env.GIT_CONFIG_COUNT = String(config.length)
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key
+    env[`GIT_CONFIG_VALUE_${i}`] = value
+  })
+  return env
+}

@@ -1,0 +1,203 @@
+// Configuration is read once: file, then GITWARD_* environment, then flags.
+// Every problem is collected and reported together, each with its key and
+// where the value came from; the result is frozen.
+import { readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { isIP } from 'node:net'
+import { parse as parseToml } from 'smol-toml'
+import { GitwardError } from '../errors.js'
+import { CONFIG_KEYS, SCHEMA, envName, type ConfigKey, type KeyType } from './schema.js'
+
+type ValueOf<K extends ConfigKey> = (typeof SCHEMA)[K]['type']['kind'] extends 'int'
+  ? number
+  : (typeof SCHEMA)[K]['type']['kind'] extends 'bool'
+    ? boolean
+    : (typeof SCHEMA)[K]['type']['kind'] extends 'list'
+      ? readonly string[]
+      : string
+
+type Nullable<K extends ConfigKey> = (typeof SCHEMA)[K]['default'] extends null ? null : never
+
+export type Config = {
+  readonly [K in ConfigKey]: ValueOf<K> | Nullable<K>
+} & {
+  /** The config file that was read, if any. */
+  readonly configFile: string | null
+  /** listen split into parts. */
+  readonly listenHost: string
+  readonly listenPort: number
+}
+
+export interface ConfigSources {
+  /** Command-line values keyed by config key (e.g. { db: '/x.db', config: '/etc/gitward.toml' }). */
+  flags: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>
+  cwd: string
+  readFile?: (path: string) => string
+}
+
+type Raw = { value: unknown; from: string }
+
+export function parseHostPort(value: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(value)
+  if (m === null) return null
+  const host = m[1] ?? m[2] ?? ''
+  const port = Number(m[3])
+  if (port > 65535) return null
+  if (m[1] !== undefined && isIP(host) !== 6) return null
+  return { host, port }
+}
+
+function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknown } | { ok: false; problem: string } {
+  const { value } = raw
+  const fromText = typeof value === 'string'
+  switch (type.kind) {
+    case 'string': {
+      if (typeof value !== 'string') return { ok: false, problem: 'must be a string' }
+      if (type.pattern !== undefined && !type.pattern.test(value)) {
+        return { ok: false, problem: `must be ${type.hint ?? 'a valid value'}` }
+      }
+      return { ok: true, value }
+    }
+    case 'path': {
+      if (typeof value !== 'string' || value === '') return { ok: false, problem: 'must be a non-empty path' }
+      return { ok: true, value: isAbsolute(value) ? value : resolve(cwd, value) }
+    }
+    case 'int': {
+      const n = fromText ? (/^-?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN) : value
+      if (typeof n !== 'number' || !Number.isInteger(n)) return { ok: false, problem: 'must be a whole number' }
+      if (n < type.min || n > type.max) return { ok: false, problem: `must be between ${type.min} and ${type.max}` }
+      return { ok: true, value: n }
+    }
+    case 'bool': {
+      if (typeof value === 'boolean') return { ok: true, value }
+      if (fromText && /^(true|1|yes|on)$/i.test(value)) return { ok: true, value: true }
+      if (fromText && /^(false|0|no|off)$/i.test(value)) return { ok: true, value: false }
+      return { ok: false, problem: 'must be true or false' }
+    }
+    case 'list': {
+      const items = Array.isArray(value)
+        ? value
+        : fromText
+          ? value.split(',').map(s => s.trim()).filter(s => s !== '')
+          : null
+      if (items === null || !items.every(i => typeof i === 'string')) {
+        return { ok: false, problem: 'must be a list of strings (comma-separated in the environment)' }
+      }
+      return { ok: true, value: Object.freeze([...items]) }
+    }
+    case 'enum': {
+      if (typeof value !== 'string' || !type.values.includes(value)) {
+        return { ok: false, problem: `must be one of ${type.values.join(', ')}` }
+      }
+      return { ok: true, value }
+    }
+    case 'url': {
+      if (typeof value !== 'string') return { ok: false, problem: 'must be an http:// or https:// URL' }
+      let u: URL
+      try {
+        u = new URL(value)
+      } catch {
+        return { ok: false, problem: 'must be an http:// or https:// URL' }
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, problem: 'must be an http:// or https:// URL' }
+      if (u.username !== '' || u.password !== '') return { ok: false, problem: 'must not contain credentials' }
+      if (u.search !== '' || u.hash !== '') return { ok: false, problem: 'must not have a query or fragment' }
+      return { ok: true, value: u.toString().replace(/\/$/, '') }
+    }
+    case 'hostport': {
+      if (typeof value !== 'string' || parseHostPort(value) === null) {
+        return { ok: false, problem: 'must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080' }
+      }
+      return { ok: true, value }
+    }
+    default: {
+      const never: never = type
+      throw new Error(`unknown key type ${String(never)}`)
+    }
+  }
+}
+
+const isKey = (k: string): k is ConfigKey => (CONFIG_KEYS as string[]).includes(k)
+
+export function loadConfig(sources: ConfigSources): Config {
+  const read = sources.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
+  const problems: string[] = []
+  const raw = new Map<ConfigKey, Raw>()
+
+  // 1. The file, if one is named.
+  const fileArg = sources.flags['config'] ?? sources.env['GITWARD_CONFIG']
+  const configFile = fileArg === undefined || fileArg === '' ? null : resolve(sources.cwd, fileArg)
+  if (configFile !== null) {
+    let text: string | undefined
+    try {
+      text = read(configFile)
+    } catch (e) {
+      problems.push(`the config file ${configFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+    if (text !== undefined) {
+      try {
+        const doc = parseToml(text)
+        for (const [k, v] of Object.entries(doc)) {
+          if (isKey(k)) raw.set(k, { value: v, from: configFile })
+          else problems.push(`${k} (in ${configFile}) is not a known key`)
+        }
+      } catch (e) {
+        problems.push(`the config file ${configFile} is not valid TOML (${(e as Error).message.split('\n')[0]})`)
+      }
+    }
+  }
+
+  // 2. GITWARD_* variables.
+  for (const [name, value] of Object.entries(sources.env)) {
+    if (!name.startsWith('GITWARD_') || name === 'GITWARD_CONFIG' || value === undefined) continue
+    const key = name.slice('GITWARD_'.length).toLowerCase()
+    if (isKey(key)) raw.set(key, { value, from: name })
+    else problems.push(`${name} is not a known setting`)
+  }
+
+  // 3. Flags.
+  for (const [key, value] of Object.entries(sources.flags)) {
+    if (key === 'config' || value === undefined) continue
+    if (isKey(key)) raw.set(key, { value, from: `--${key.replace(/_/g, '-')}` })
+  }
+
+  const out: Record<string, unknown> = Object.create(null)
+  for (const key of CONFIG_KEYS) {
+    const spec = SCHEMA[key]
+    const given = raw.get(key)
+    if (given === undefined) {
+      const d = spec.default
+      out[key] = d !== null && spec.type.kind === 'path' ? resolve(sources.cwd, d as string) : d
+      continue
+    }
+    const r = coerce(spec.type, given, sources.cwd)
+    if (r.ok) out[key] = r.value
+    else problems.push(`${key} (from ${given.from}) ${r.problem}`)
+  }
+
+  // Cross-key rules.
+  if ((out['tls_cert'] === null) !== (out['tls_key'] === null)) {
+    problems.push('tls_cert and tls_key must be given together')
+  }
+  for (const list of ['trusted_proxies', 'ban_allowlist'] as const) {
+    for (const addr of (out[list] as readonly string[] | undefined) ?? []) {
+      if (isIP(addr) === 0) problems.push(`${list} contains "${addr}", which is not an IP address`)
+    }
+  }
+
+  if (problems.length > 0) {
+    const n = problems.length
+    throw new GitwardError(
+      'INVALID_CONFIG',
+      `The configuration has ${n} problem${n === 1 ? '' : 's'}: ${problems.join('; ')}.`,
+    )
+  }
+  const hp = parseHostPort(out['listen'] as string)
+  out['configFile'] = configFile
+  out['listenHost'] = hp?.host
+  out['listenPort'] = hp?.port
+  return Object.freeze(out) as unknown as Config
+}
+
+export { envName }

@@ -1,0 +1,72 @@
+// Every configuration key, its type, default and meaning, in one table. The
+// loader, the example config file and docs/configuration.md all follow it.
+import { DEFAULT_TOKEN_PREFIX } from '../auth/token-format.js'
+
+export type KeyType =
+  | { kind: 'string'; pattern?: RegExp; hint?: string }
+  | { kind: 'path' }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'bool' }
+  | { kind: 'list' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'url' }
+  | { kind: 'hostport' }
+
+export interface KeySpec {
+  type: KeyType
+  /** null means "not set"; paths are resolved against the working directory. */
+  default: string | number | boolean | readonly string[] | null
+  doc: string
+}
+
+const MINUTE = 60_000
+
+export const SCHEMA = {
+  // --- where things are -----------------------------------------------------
+  db: { type: { kind: 'path' }, default: 'data/gitward.db', doc: 'SQLite database file (created with mode 0600).' },
+  repos: { type: { kind: 'path' }, default: 'data/repositories', doc: 'Root directory of the bare repositories served by the embedded backend.' },
+  upstream: { type: { kind: 'url' }, default: null, doc: 'Forward to this git-http-backend web server instead of the embedded backend (http://127.0.0.1:8081).' },
+  default_branch: { type: { kind: 'string', pattern: /^[A-Za-z0-9._/-]{1,100}$/, hint: 'a branch name' }, default: 'main', doc: 'Default branch of repositories created by `gitward repo create`.' },
+  // --- listening ------------------------------------------------------------
+  listen: { type: { kind: 'hostport' }, default: '127.0.0.1:8080', doc: 'Address and port to listen on, HOST:PORT ([::1]:PORT for IPv6).' },
+  tls_cert: { type: { kind: 'path' }, default: null, doc: 'PEM certificate chain; with tls_key, serve HTTPS. Reloaded on SIGHUP.' },
+  tls_key: { type: { kind: 'path' }, default: null, doc: 'PEM private key for tls_cert.' },
+  trusted_proxies: { type: { kind: 'list' }, default: [], doc: 'Addresses of reverse proxies whose X-Forwarded-For is believed.' },
+  // --- tokens ---------------------------------------------------------------
+  token_prefix: { type: { kind: 'string', pattern: /^[A-Za-z0-9_-]{0,16}$/, hint: 'up to 16 of A-Z a-z 0-9 _ -' }, default: DEFAULT_TOKEN_PREFIX, doc: 'Prefix of minted tokens. Changing it invalidates existing tokens.' },
+  bcrypt_cost: { type: { kind: 'int', min: 4, max: 15 }, default: 10, doc: 'bcrypt cost factor for new token hashes.' },
+  cache_size: { type: { kind: 'int', min: 0, max: 10_000_000 }, default: 10_000, doc: 'Verified-token cache entries (0 disables the cache).' },
+  cache_ttl_ms: { type: { kind: 'int', min: 0, max: 24 * 60 * MINUTE }, default: 10 * MINUTE, doc: 'How long a bcrypt verdict is remembered. Revocation and expiry are still checked on every request.' },
+  bcrypt_concurrency: { type: { kind: 'int', min: 1, max: 64 }, default: 2, doc: 'bcrypt compares running at once; the rest wait in a bounded queue.' },
+  bcrypt_queue: { type: { kind: 'int', min: 0, max: 100_000 }, default: 64, doc: 'Compares allowed to wait; beyond it a request gets 503.' },
+  // --- brute-force ban --------------------------------------------------------
+  ban_enabled: { type: { kind: 'bool' }, default: true, doc: 'Ban client addresses after repeated failed token checks.' },
+  ban_max_failures: { type: { kind: 'int', min: 1, max: 1_000_000 }, default: 30, doc: 'Failed token checks within ban_window_ms that ban an address.' },
+  ban_window_ms: { type: { kind: 'int', min: 1000, max: 7 * 24 * 60 * MINUTE }, default: 3 * MINUTE, doc: 'Window in which failures are counted.' },
+  ban_time_ms: { type: { kind: 'int', min: 1000, max: 30 * 24 * 60 * MINUTE }, default: 60 * MINUTE, doc: 'How long a ban lasts.' },
+  ban_allowlist: { type: { kind: 'list' }, default: [], doc: 'Addresses that are never banned.' },
+  // --- limits and timeouts ----------------------------------------------------
+  max_header_bytes: { type: { kind: 'int', min: 1024, max: 1024 * 1024 }, default: 16 * 1024, doc: 'Largest request header block; larger gets 431.' },
+  max_headers: { type: { kind: 'int', min: 8, max: 1000 }, default: 100, doc: 'Most request header lines; more gets 431.' },
+  max_connections: { type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1024, doc: 'Concurrent client connections.' },
+  max_negotiation_bytes: { type: { kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 }, default: 10 * 1024 * 1024, doc: 'Largest upload-pack / upload-archive request body (negotiation, not packs).' },
+  backend_max_processes: { type: { kind: 'int', min: 1, max: 4096 }, default: 16, doc: 'Concurrent git http-backend processes of the embedded backend.' },
+  backend_queue_timeout_ms: { type: { kind: 'int', min: 0, max: 10 * MINUTE }, default: 5000, doc: 'How long a request waits for a backend process slot before 503.' },
+  headers_timeout_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 20_000, doc: 'Time a client has to send its request headers (slow-header clients are closed).' },
+  idle_timeout_ms: { type: { kind: 'int', min: 1000, max: 24 * 60 * MINUTE }, default: 10 * MINUTE, doc: 'A connection with no traffic for this long is closed. There is no total-time limit.' },
+  keep_alive_timeout_ms: { type: { kind: 'int', min: 0, max: 10 * MINUTE }, default: 5000, doc: 'How long an idle keep-alive client connection is kept.' },
+  upstream_timeout_ms: { type: { kind: 'int', min: 1000, max: 24 * 60 * MINUTE }, default: 10 * MINUTE, doc: 'An upstream response silent for this long is abandoned (502).' },
+  shutdown_grace_ms: { type: { kind: 'int', min: 0, max: 60 * MINUTE }, default: 30_000, doc: 'On SIGTERM/SIGINT, how long in-flight requests may run before they are cut.' },
+  db_busy_timeout_ms: { type: { kind: 'int', min: 0, max: 60_000 }, default: 100, doc: 'How long the server waits on a locked database before answering 503.' },
+  last_used_flush_ms: { type: { kind: 'int', min: 100, max: 10 * MINUTE }, default: 10_000, doc: 'How often batched last-used times are written.' },
+  // --- identity sent upstream -----------------------------------------------
+  identity_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-User', doc: 'Header carrying the bot name (for REMOTE_USER) to an external upstream.' },
+  token_id_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-Token-Id', doc: 'Header carrying the public token id to an external upstream.' },
+  log_level: { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'Least severe level written.' },
+} as const satisfies Record<string, KeySpec>
+
+export type ConfigKey = keyof typeof SCHEMA
+export const CONFIG_KEYS = Object.keys(SCHEMA) as ConfigKey[]
+
+export const envName = (key: ConfigKey): string => `GITWARD_${key.toUpperCase()}`
+export const flagName = (key: ConfigKey): string => `--${key.replace(/_/g, '-')}`

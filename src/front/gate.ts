@@ -1,0 +1,199 @@
+// The public request handler: classify → authenticate → authorize → forward.
+// Each step is a pure function or an injected service; this file only wires
+// them in order and turns outcomes into answers. Denials never reach the
+// backend, and every request gets exactly one JSON log line.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Transform } from 'node:stream'
+import { classify } from '../git/classify.js'
+import { parseCredentials } from '../auth/credentials.js'
+import { decide, type TokenCheck } from '../access/policy.js'
+import type { TokenVerifier } from '../auth/token-verifier.js'
+import type { BanList } from '../auth/ban-list.js'
+import type { LastUsedRecorder } from '../auth/last-used-recorder.js'
+import type { Store } from '../store/store.js'
+import type { Logger } from '../log/logger.js'
+import type { Clock } from '../clock.js'
+import { isGitwardError } from '../errors.js'
+import { clientAddress } from './client-address.js'
+import { upstreamHeaders, type UpstreamKind } from './upstream-headers.js'
+import { sendText } from './responses.js'
+import { limitBody } from './body-limit.js'
+import type { Forwarder } from './forwarder.js'
+
+export interface GateOptions {
+  store: Pick<Store, 'findProject'>
+  verifier: TokenVerifier
+  bans: BanList
+  lastUsed: LastUsedRecorder
+  forwarder: Forwarder
+  logger: Logger
+  clock: Clock
+  upstream: UpstreamKind
+  newRequestId: () => string
+  health: () => Promise<{ ok: boolean; message: string }>
+  trustedProxies: readonly string[]
+  maxHeaders: number
+  maxAuthorizationBytes: number
+  maxNegotiationBytes: number
+  tls: boolean
+  /** True once shutdown began: answers then close their connection. */
+  isClosing: () => boolean
+}
+
+export type Gate = (req: IncomingMessage, res: ServerResponse, expectsContinue?: boolean) => void
+
+const MSG_BANNED =
+  'Too many failed authentication attempts from your address; try again later.'
+const MSG_UNAVAILABLE = 'gitward is busy or its database is unavailable; try again shortly.'
+const MSG_INTERNAL = 'gitward failed to handle this request; the server log has details.'
+const MSG_TOO_MANY_HEADERS = 'The request has too many header lines.'
+const MSG_TRAILER = 'Requests with trailers are not accepted.'
+const MSG_BODY_TOO_LARGE = 'The request body is too large for a fetch negotiation.'
+
+interface RequestFacts {
+  id: string
+  started: number
+  client: string
+  bytesReadAtStart: number
+  bytesWrittenAtStart: number
+  project?: string
+  service?: string
+  decision: string
+  tokenId?: string
+}
+
+export function createGate(o: GateOptions): Gate {
+  const trusted = new Set(o.trustedProxies)
+
+  function logLine(req: IncomingMessage, res: ServerResponse, facts: RequestFacts): void {
+    const socket = req.socket
+    o.logger.info('request', {
+      id: facts.id,
+      method: req.method,
+      project: facts.project,
+      service: facts.service,
+      decision: facts.decision,
+      status: res.statusCode,
+      completed: res.writableFinished,
+      bytesIn: Math.max(0, (socket.bytesRead ?? 0) - facts.bytesReadAtStart),
+      bytesOut: Math.max(0, (socket.bytesWritten ?? 0) - facts.bytesWrittenAtStart),
+      durationMs: o.clock.now() - facts.started,
+      tokenId: facts.tokenId,
+      client: facts.client,
+    })
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, facts: RequestFacts): Promise<void> {
+    const refuse = (status: number, message: string, decision: string, extra: Parameters<typeof sendText>[3] = {}): void => {
+      facts.decision = decision
+      // A refused request's body is never read; close rather than drain it.
+      const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined
+      sendText(res, status, message, { ...extra, close: extra.close === true || hasBody || o.isClosing() })
+    }
+
+    // Node keeps only the first N headers silently; refuse rather than guess.
+    if (req.rawHeaders.length / 2 > o.maxHeaders) return refuse(431, MSG_TOO_MANY_HEADERS, 'deny:headers')
+    // Trailers could smuggle headers past the checks below; git never sends them.
+    if (req.headers['trailer'] !== undefined) return refuse(400, MSG_TRAILER, 'deny:trailer')
+
+    if (req.url === '/-/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      facts.decision = 'health'
+      const h = await o.health()
+      sendText(res, h.ok ? 200 : 503, h.message, h.ok ? {} : { retryAfter: 5 })
+      return
+    }
+
+    const c = classify(req.method ?? '', req.url ?? '', req.headers)
+    if (!c.ok) return refuse(c.status, c.message, `deny:shape`)
+    facts.project = c.project
+    facts.service = c.service
+
+    if (o.bans.isBanned(facts.client)) return refuse(403, MSG_BANNED, 'deny:banned')
+
+    const creds = parseCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes })
+    let check: TokenCheck
+    switch (creds.kind) {
+      case 'none':
+        check = { kind: 'none' }
+        break
+      case 'malformed':
+        check = { kind: 'refused', reason: 'malformed' }
+        break
+      case 'token':
+        check = await o.verifier.verify(creds.token)
+        break
+      default: {
+        const never: never = creds
+        throw new Error(`unknown credentials ${String(never)}`)
+      }
+    }
+    // git's first request carries no credentials; only presented-and-refused
+    // credentials count toward a ban.
+    if (check.kind === 'refused') o.bans.recordFailure(facts.client)
+    if (check.kind === 'valid') {
+      facts.tokenId = check.token.id
+      o.bans.recordSuccess(facts.client)
+    }
+
+    const project = await o.store.findProject(c.project)
+    const decision = decide({ access: c.access, projectPath: c.project, project, credential: check })
+    if (!decision.allow) {
+      const reason = check.kind === 'refused' ? `${decision.reason}:${check.reason}` : decision.reason
+      return refuse(decision.status, decision.message, `deny:${reason}`, { challenge: decision.challenge })
+    }
+
+    facts.decision = 'allow'
+    if (decision.identity !== null) o.lastUsed.note(decision.identity.tokenId)
+    if (o.isClosing()) res.setHeader('Connection', 'close')
+
+    const headers = upstreamHeaders({
+      headers: req.headers,
+      identity: decision.identity,
+      clientAddress: facts.client,
+      proto: o.tls ? 'https' : 'http',
+      upstream: o.upstream,
+    })
+    let body: Transform | undefined
+    if (c.service !== 'git-receive-pack' && c.kind === 'rpc') {
+      const declared = Number(req.headers['content-length'] ?? '0')
+      if (declared > o.maxNegotiationBytes) return refuse(413, MSG_BODY_TOO_LARGE, 'deny:body-size')
+      body = limitBody(o.maxNegotiationBytes, () => {
+        facts.decision = 'deny:body-size'
+        if (!res.headersSent) sendText(res, 413, MSG_BODY_TOO_LARGE, { close: true })
+        else res.destroy()
+      })
+      body.on('error', () => {})
+      req.on('error', () => body?.destroy())
+      req.pipe(body)
+    }
+    if (expectsContinue) res.writeContinue()
+    o.forwarder.forward(req, res, { url: c.forwardUrl, headers, ...(body === undefined ? {} : { body }) })
+  }
+
+  return (req, res, expectsContinue = false) => {
+    const facts: RequestFacts = {
+      id: o.newRequestId(),
+      started: o.clock.now(),
+      client: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted),
+      bytesReadAtStart: req.socket.bytesRead ?? 0,
+      bytesWrittenAtStart: req.socket.bytesWritten ?? 0,
+      decision: 'pending',
+    }
+    res.setHeader('X-Request-Id', facts.id)
+    res.on('close', () => logLine(req, res, facts))
+    req.on('error', () => {})
+    handle(req, res, expectsContinue, facts).catch((error: unknown) => {
+      if (isGitwardError(error) && error.status === 503) {
+        // A busy database or a full queue is temporary: 503 with Retry-After,
+        // never 401, so git keeps the user's stored credential.
+        facts.decision = `error:${error.code}`
+        o.logger.warn('request refused: temporarily unavailable', { id: facts.id, code: error.code })
+        sendText(res, 503, MSG_UNAVAILABLE, { retryAfter: 5, close: true })
+        return
+      }
+      facts.decision = 'error'
+      o.logger.error('request failed', { id: facts.id, error })
+      sendText(res, 500, MSG_INTERNAL, { close: true })
+    })
+  }
+}

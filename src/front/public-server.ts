@@ -1,0 +1,125 @@
+// The listening socket: HTTP or HTTPS, with limits and timeouts that fit git
+// traffic. A clone or push may take hours, so there is no total-time limit
+// (Node's default requestTimeout of 300 s would cut long pushes with a 408):
+// only slow headers and idle connections are cut.
+import http from 'node:http'
+import https from 'node:https'
+import type { Socket } from 'node:net'
+import type { Logger } from '../log/logger.js'
+import type { Gate } from './gate.js'
+
+export interface PublicServerOptions {
+  gate: Gate
+  logger: Logger
+  tls: { cert: Buffer; key: Buffer } | null
+  maxHeaderBytes: number
+  maxHeaders: number
+  maxConnections: number
+  headersTimeoutMs: number
+  idleTimeoutMs: number
+  keepAliveTimeoutMs: number
+}
+
+export interface PublicServer {
+  readonly server: http.Server
+  listen(host: string, port: number): Promise<{ host: string; port: number }>
+  /** Swap in a renewed certificate without dropping connections. */
+  reloadTls(tls: { cert: Buffer; key: Buffer }): void
+  /** Requests still being answered. */
+  inFlight(): number
+  /** Stop accepting; wait up to graceMs for in-flight requests; then cut the rest. */
+  shutdown(graceMs: number): Promise<{ cut: number }>
+}
+
+export function createPublicServer(o: PublicServerOptions): PublicServer {
+  const serverOptions: http.ServerOptions = {
+    maxHeaderSize: o.maxHeaderBytes,
+    requestTimeout: 0,
+    headersTimeout: o.headersTimeoutMs,
+    keepAliveTimeout: o.keepAliveTimeoutMs,
+    // Reject ambiguous framings (e.g. both Content-Length and Transfer-Encoding).
+    insecureHTTPParser: false,
+  }
+  const server: http.Server =
+    o.tls === null
+      ? http.createServer(serverOptions)
+      : https.createServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key })
+
+  // One more than allowed, so the gate can see that the limit was exceeded.
+  server.maxHeadersCount = o.maxHeaders + 1
+  server.maxConnections = o.maxConnections
+  // Idle limit per connection; traffic in either direction resets it.
+  server.timeout = o.idleTimeoutMs
+
+  let inFlight = 0
+  let idle: (() => void) | null = null
+  const track = (res: http.ServerResponse): void => {
+    inFlight++
+    res.on('close', () => {
+      inFlight--
+      if (inFlight === 0) idle?.()
+    })
+  }
+
+  server.on('request', (req, res) => {
+    track(res)
+    o.gate(req, res, false)
+  })
+  // Decide before telling the client to send its body: a refused push never
+  // uploads its pack.
+  server.on('checkContinue', (req, res) => {
+    track(res)
+    o.gate(req, res, true)
+  })
+  server.on('checkExpectation', (_req, res) => {
+    res.writeHead(417, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
+    res.end('Only "Expect: 100-continue" is supported.\n')
+  })
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    o.logger.info('malformed request refused', { code: error.code, status: status.slice(0, 3) })
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 24\r\n\r\nThe request is invalid.\n`)
+  })
+  server.on('tlsClientError', (error: Error) => {
+    o.logger.debug('TLS handshake failed', { error })
+  })
+
+  return {
+    server,
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          const a = server.address()
+          resolve(typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : { host, port })
+        })
+      }),
+    reloadTls: tls => {
+      if (server instanceof https.Server) server.setSecureContext({ cert: tls.cert, key: tls.key })
+    },
+    inFlight: () => inFlight,
+    shutdown: async graceMs => {
+      const closed = new Promise<void>(resolve => server.close(() => resolve()))
+      server.closeIdleConnections()
+      if (inFlight > 0) {
+        await new Promise<void>(resolve => {
+          const timer = setTimeout(resolve, graceMs)
+          idle = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      }
+      const cut = inFlight
+      server.closeAllConnections()
+      await closed
+      return { cut }
+    },
+  }
+}

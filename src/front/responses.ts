@@ -1,0 +1,39 @@
+// Every answer gitward itself gives (refusals, health, errors) is written
+// here: text/plain; charset=utf-8, one line, which git prints to its user as
+// "remote: <line>".
+import type { ServerResponse } from 'node:http'
+
+export const REALM = 'gitward'
+
+export interface TextResponseOptions {
+  /** Add `WWW-Authenticate: Basic realm="gitward"` (401 only). */
+  challenge?: boolean
+  /** Seconds, for 503 and 429. */
+  retryAfter?: number
+  /** Close the connection after answering (a refused request body is not read). */
+  close?: boolean
+}
+
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  options: TextResponseOptions = {},
+): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const body = Buffer.from(message.endsWith('\n') ? message : message + '\n', 'utf8')
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  }
+  if (options.challenge === true) headers['WWW-Authenticate'] = `Basic realm="${REALM}"`
+  if (options.retryAfter !== undefined) headers['Retry-After'] = options.retryAfter
+  if (options.close === true) headers['Connection'] = 'close'
+  res.writeHead(status, headers)
+  res.end(res.req?.method === 'HEAD' ? undefined : body)
+}

@@ -1,0 +1,76 @@
+// The headers gitward sends upstream, built from an allow-list rather than by
+// deleting bad ones from the client's set. Whatever a client invents —
+// Authorization, Remote-User, X-Forwarded-User, a copy of our own identity
+// header, Proxy (httpoxy), hop-by-hop headers — simply has no way through.
+// Computed before the request reaches the proxy library, so it also holds for
+// requests that carry `Expect:` (for which some proxy versions skip hooks).
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+
+/** Headers git sends that the backend needs; nothing else is forwarded. */
+const PASS_THROUGH = [
+  'host',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'git-protocol',
+  'user-agent',
+] as const
+
+/** Headers the embedded backend reads; only gitward sets them. */
+export const EMBEDDED_REMOTE_USER = 'x-gitward-remote-user'
+export const EMBEDDED_REMOTE_ADDR = 'x-gitward-remote-addr'
+
+export interface Identity {
+  tokenId: string
+  remoteUser: string
+}
+
+export type UpstreamKind =
+  | { kind: 'embedded' }
+  | { kind: 'external'; identityHeader: string; tokenIdHeader: string }
+
+export interface UpstreamHeaderInput {
+  headers: IncomingHttpHeaders
+  identity: Identity | null
+  clientAddress: string
+  /** The protocol and host the client used, for X-Forwarded-Proto/-Host. */
+  proto: 'http' | 'https'
+  upstream: UpstreamKind
+}
+
+export function upstreamHeaders(input: UpstreamHeaderInput): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = Object.create(null)
+  for (const name of PASS_THROUGH) {
+    const value = input.headers[name]
+    if (typeof value === 'string') out[name] = value
+  }
+  // Node has already de-chunked the body; chunked is the only framing we
+  // re-create upstream (when there is no Content-Length).
+  if (out['content-length'] === undefined && input.headers['transfer-encoding'] !== undefined) {
+    out['transfer-encoding'] = 'chunked'
+  }
+  const upstream = input.upstream
+  switch (upstream.kind) {
+    case 'embedded':
+      out[EMBEDDED_REMOTE_ADDR] = input.clientAddress
+      if (input.identity !== null) out[EMBEDDED_REMOTE_USER] = input.identity.remoteUser
+      break
+    case 'external':
+      out['x-forwarded-for'] = input.clientAddress
+      out['x-forwarded-proto'] = input.proto
+      if (typeof input.headers.host === 'string') out['x-forwarded-host'] = input.headers.host
+      if (input.identity !== null) {
+        out[upstream.identityHeader.toLowerCase()] = input.identity.remoteUser
+        out[upstream.tokenIdHeader.toLowerCase()] = input.identity.tokenId
+      }
+      break
+    default: {
+      const never: never = upstream
+      throw new Error(`unknown upstream ${String(never)}`)
+    }
+  }
+  return out
+}

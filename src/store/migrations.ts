@@ -1,0 +1,69 @@
+// The schema, as numbered migrations. PRAGMA user_version records the last one
+// applied. A migration is never edited once released: the lists of roles and
+// visibilities below are copied here on purpose rather than taken from
+// src/access, so a later change to those modules cannot silently change what
+// an old migration created. Add a new migration instead.
+
+export interface Migration {
+  /** 1, 2, 3, ... with no gaps; becomes PRAGMA user_version. */
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'projects, group settings, tokens and audit',
+    sql: `
+      CREATE TABLE projects (
+        id          INTEGER PRIMARY KEY,
+        path        TEXT NOT NULL UNIQUE,
+        visibility  TEXT NOT NULL CHECK (visibility IN ('private', 'public')),
+        created_at  TEXT NOT NULL
+      ) STRICT;
+
+      -- One row per top-level group that has a non-default setting.
+      CREATE TABLE group_settings (
+        path                    TEXT PRIMARY KEY CHECK (instr(path, '/') = 0),
+        project_token_creation  TEXT NOT NULL CHECK (project_token_creation IN ('enabled', 'disabled')),
+        updated_at              TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE tokens (
+        -- The public id that is part of the token; the verifier's single lookup.
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        project_id    INTEGER REFERENCES projects (id) ON DELETE RESTRICT,
+        group_path    TEXT,
+        role          TEXT NOT NULL CHECK (role IN ('guest', 'reporter', 'developer', 'maintainer', 'owner')),
+        -- Comma-separated, canonical order.
+        scopes        TEXT NOT NULL CHECK (scopes <> ''),
+        -- bcrypt hash of the secret part; the secret itself is never stored.
+        secret_hash   TEXT NOT NULL,
+        -- A DATE: the token stops working at 00:00 UTC on this day.
+        expires_at    TEXT CHECK (expires_at IS NULL OR expires_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+        created_at    TEXT NOT NULL,
+        last_used_at  TEXT,
+        revoked_at    TEXT,
+        rotated_from  TEXT REFERENCES tokens (id),
+        -- A token is bound to exactly one project or exactly one group.
+        CHECK ((project_id IS NULL) <> (group_path IS NULL))
+      ) STRICT;
+      CREATE INDEX tokens_project_id ON tokens (project_id);
+      CREATE INDEX tokens_group_path ON tokens (group_path);
+
+      CREATE TABLE audit (
+        id       INTEGER PRIMARY KEY,
+        at       TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        target   TEXT NOT NULL,
+        details  TEXT NOT NULL CHECK (json_valid(details))
+      ) STRICT;
+    `,
+  },
+])
+
+/** The schema version this build of gitward writes and understands. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length
