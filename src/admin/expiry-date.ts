@@ -4,6 +4,7 @@
 // working at the first instant of D. An administrator therefore picks the
 // first day the token must NOT work, and a date of today or earlier would
 // mint a token that is already dead, so it is refused.
+import { GitwardError } from '../errors.js'
 import type { DateString } from '../store/store.js'
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
@@ -45,4 +46,15 @@ export function parseExpiryDate(raw: string, nowMs: number): ExpiryParse {
     }
   }
   return { ok: true, date: raw }
+}
+
+/**
+ * The expiry date for a command-line value: null when none was given,
+ * otherwise a validated date. Throws INVALID_ARGUMENT with the reason.
+ */
+export function expiryFromInput(raw: string | undefined, nowMs: number): DateString | null {
+  if (raw === undefined) return null
+  const parsed = parseExpiryDate(raw, nowMs)
+  if (!parsed.ok) throw new GitwardError('INVALID_ARGUMENT', `${parsed.message}.`)
+  return parsed.date
 }

@@ -1,0 +1,19 @@
+// Role and scope lists as typed on the command line, turned into the closed
+// sets of src/access or a one-sentence refusal listing what is accepted.
+import { isRole, ROLES, type Role } from '../access/role.js'
+import { parseScopes, SCOPES, type Scope } from '../access/scope.js'
+import { GitwardError } from '../errors.js'
+
+export function requireRole(raw: string): Role {
+  if (isRole(raw)) return raw
+  throw new GitwardError('INVALID_ARGUMENT', `unknown role "${raw}"; use one of ${ROLES.join(', ')}.`)
+}
+
+export function requireScopes(raw: string): Scope[] {
+  const parsed = parseScopes(raw)
+  if (parsed.ok) return parsed.scopes
+  if (parsed.unknown === '') {
+    throw new GitwardError('INVALID_ARGUMENT', `no scope given; use one or more of ${SCOPES.join(', ')}, separated by commas.`)
+  }
+  throw new GitwardError('INVALID_ARGUMENT', `unknown scope "${parsed.unknown}"; use one or more of ${SCOPES.join(', ')}.`)
+}

@@ -1,0 +1,212 @@
+// The composition root: builds every part of a running gitward from a frozen
+// config and injected dependencies. Nothing else constructs services, so
+// tests can build an app with a manual clock, a cheap hasher or a fake spawn
+// and get exactly the production wiring otherwise.
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { spawn as spawnType } from 'node:child_process'
+import type { Config } from './config/load.js'
+import type { Clock } from './clock.js'
+import type { Logger } from './log/logger.js'
+import type { RandomBytes } from './auth/token-format.js'
+import type { Store } from './store/store.js'
+import { GitwardError } from './errors.js'
+import { openSqliteStore } from './store/sqlite-store.js'
+import { bcryptHasher, type Hasher } from './auth/hasher.js'
+import { VerifiedTokenCache } from './auth/verified-token-cache.js'
+import { WorkLimiter } from './auth/work-limiter.js'
+import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
+import { BanList } from './auth/ban-list.js'
+import { LastUsedRecorder } from './auth/last-used-recorder.js'
+import { createEmbeddedBackend, type EmbeddedBackend } from './backend/embedded-backend.js'
+import { createForwarder, type Forwarder } from './front/forwarder.js'
+import { createGate } from './front/gate.js'
+import { createPublicServer, type PublicServer } from './front/public-server.js'
+import type { UpstreamKind } from './front/upstream-headers.js'
+
+export interface AppDeps {
+  config: Config
+  clock: Clock
+  random: RandomBytes
+  logger: Logger
+  /** Defaults to bcrypt with the configured cost. */
+  hasher?: Hasher
+  /** Spawn used by the embedded backend (tests may wrap it). */
+  spawn?: typeof spawnType
+  /** Refuse to start when the database file does not exist (default true). */
+  requireExistingDatabase?: boolean
+}
+
+export interface App {
+  readonly verifier: TokenVerifier
+  readonly store: Store
+  /** Where clients connect, e.g. http://127.0.0.1:8080 */
+  readonly url: string
+  readonly port: number
+  readonly backend: EmbeddedBackend | null
+  reloadTls(): Promise<void>
+  /** Graceful stop: in-flight requests get the configured grace period. */
+  stop(): Promise<void>
+}
+
+async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | null> {
+  if (config.tls_cert === null || config.tls_key === null) return null
+  try {
+    return { cert: await readFile(config.tls_cert), key: await readFile(config.tls_key) }
+  } catch (e) {
+    throw new GitwardError(
+      'INVALID_CONFIG',
+      `The TLS certificate or key cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check tls_cert and tls_key.`,
+    )
+  }
+}
+
+export async function startApp(deps: AppDeps): Promise<App> {
+  const { config, clock, random, logger } = deps
+
+  // Fail closed: no database, no service. (The CLI's `--init` creates one.)
+  if (deps.requireExistingDatabase !== false && !existsSync(config.db)) {
+    throw new GitwardError(
+      'DB_UNAVAILABLE',
+      `The database ${config.db} does not exist; create it with "gitward serve --init" or point --db at an existing one.`,
+    )
+  }
+  const tls = await readTls(config)
+  const store = await openSqliteStore({ file: config.db, clock, logger, busyTimeoutMs: config.db_busy_timeout_ms })
+  const cleanups: Array<() => Promise<void> | void> = [() => store.close()]
+  const cleanup = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c()
+  }
+
+  try {
+    const hasher = deps.hasher ?? bcryptHasher(config.bcrypt_cost)
+    const verifier = createTokenVerifier({
+      prefix: config.token_prefix,
+      store,
+      hasher,
+      clock,
+      cache: new VerifiedTokenCache({ maxEntries: config.cache_size, ttlMs: config.cache_ttl_ms, clock, random }),
+      limiter: new WorkLimiter({
+        concurrency: config.bcrypt_concurrency,
+        maxQueue: config.bcrypt_queue,
+        queueTimeoutMs: 10_000,
+        what: 'token checks',
+      }),
+    })
+    const bans = new BanList({
+      enabled: config.ban_enabled,
+      maxFailures: config.ban_max_failures,
+      windowMs: config.ban_window_ms,
+      banMs: config.ban_time_ms,
+      allowlist: config.ban_allowlist,
+      clock,
+    })
+    const lastUsed = new LastUsedRecorder({ store, clock, logger, flushEveryMs: config.last_used_flush_ms })
+    lastUsed.start()
+    cleanups.push(() => lastUsed.stop())
+
+    let backend: EmbeddedBackend | null = null
+    let forwarder: Forwarder
+    let upstream: UpstreamKind
+    if (config.upstream !== null) {
+      forwarder = createForwarder({ target: { kind: 'url', url: config.upstream }, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
+      upstream = { kind: 'external', identityHeader: config.identity_header, tokenIdHeader: config.token_id_header }
+    } else {
+      if (!existsSync(config.repos)) {
+        throw new GitwardError(
+          'REPOSITORY_ERROR',
+          `The repositories directory ${config.repos} does not exist; create it (gitward repo create makes it) or set --repos.`,
+        )
+      }
+      const home = await mkdtemp(join(tmpdir(), 'gitward-home-'))
+      cleanups.push(() => rm(home, { recursive: true, force: true }))
+      backend = createEmbeddedBackend({
+        reposRoot: config.repos,
+        logger: logger.child({ component: 'backend' }),
+        maxProcesses: config.backend_max_processes,
+        queueTimeoutMs: config.backend_queue_timeout_ms,
+        maxRequestBuffer: config.max_negotiation_bytes,
+        homeDir: home,
+        ...(deps.spawn === undefined ? {} : { spawn: deps.spawn }),
+      })
+      const { socketPath } = await backend.listenPrivate()
+      const b = backend
+      cleanups.push(() => b.close())
+      forwarder = createForwarder({ target: { kind: 'socket', path: socketPath }, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
+      upstream = { kind: 'embedded' }
+    }
+    const f = forwarder
+    cleanups.push(() => f.close())
+
+    let closing = false
+    const bootId = random(4).toString('hex')
+    let counter = 0
+    const gate = createGate({
+      store,
+      verifier,
+      bans,
+      lastUsed,
+      forwarder,
+      logger,
+      clock,
+      upstream,
+      newRequestId: () => `${bootId}-${(++counter).toString(36)}`,
+      health: async () => {
+        try {
+          await store.ping()
+        } catch {
+          return { ok: false, message: 'unhealthy: the database is unavailable' }
+        }
+        if (!(await forwarder.reachable(2000))) return { ok: false, message: 'unhealthy: the git backend is unreachable' }
+        return { ok: true, message: 'ok' }
+      },
+      trustedProxies: config.trusted_proxies,
+      maxHeaders: config.max_headers,
+      maxAuthorizationBytes: 4096,
+      maxNegotiationBytes: config.max_negotiation_bytes,
+      tls: tls !== null,
+      isClosing: () => closing,
+    })
+    const server: PublicServer = createPublicServer({
+      gate,
+      logger,
+      tls,
+      maxHeaderBytes: config.max_header_bytes,
+      maxHeaders: config.max_headers,
+      maxConnections: config.max_connections,
+      headersTimeoutMs: config.headers_timeout_ms,
+      idleTimeoutMs: config.idle_timeout_ms,
+      keepAliveTimeoutMs: config.keep_alive_timeout_ms,
+    })
+    const address = await server.listen(config.listenHost, config.listenPort)
+    const hostForUrl = address.host.includes(':') ? `[${address.host}]` : address.host
+    const url = `${tls === null ? 'http' : 'https'}://${hostForUrl}:${address.port}`
+
+    let stopped: Promise<void> | null = null
+    return {
+      verifier,
+      store,
+      url,
+      port: address.port,
+      backend,
+      reloadTls: async () => {
+        const fresh = await readTls(config)
+        if (fresh !== null) server.reloadTls(fresh)
+      },
+      stop: () => {
+        stopped ??= (async () => {
+          closing = true
+          const { cut } = await server.shutdown(config.shutdown_grace_ms)
+          if (cut > 0) logger.warn('shutdown grace period over; cut in-flight requests', { cut })
+          await cleanup()
+        })()
+        return stopped
+      },
+    }
+  } catch (e) {
+    await cleanup()
+    throw e
+  }
+}

@@ -1,0 +1,117 @@
+// Bounds how many git processes run at once. Each clone or push costs a
+// process tree, memory and CPU; without a bound a burst of requests (or a
+// deliberate flood from one valid token) starves the machine. Requests over
+// the bound wait in a short queue and are refused with OVERLOADED when it is
+// full or their wait runs out, so a client is told to retry instead of
+// hanging.
+import { GitwardError } from '../errors.js'
+
+/** Gives a slot back. Calling it more than once has no further effect. */
+export type Release = () => void
+
+/** Schedules `fn` after `ms`; returns a function that cancels it. */
+export type Schedule = (fn: () => void, ms: number) => () => void
+
+export interface ProcessLimiterOptions {
+  /** Slots that may be held at once (at least 1). */
+  maxConcurrent: number
+  /** Longest wait for a slot, in milliseconds. */
+  queueTimeoutMs: number
+  /** Longest queue; further requests are refused at once. Default: 4 × maxConcurrent. */
+  maxQueue?: number
+  schedule?: Schedule
+}
+
+export interface ProcessLimiter {
+  /**
+   * Resolves with a Release once a slot is free. Rejects with
+   * GitwardError('OVERLOADED') when the queue is full or the wait runs out,
+   * and with the signal's reason when `signal` aborts while waiting.
+   */
+  acquire(signal?: AbortSignal): Promise<Release>
+  /** Slots currently held. */
+  active(): number
+  /** Requests currently waiting. */
+  queued(): number
+}
+
+const timerSchedule: Schedule = (fn, ms) => {
+  const t = setTimeout(fn, ms)
+  return () => clearTimeout(t)
+}
+
+interface Waiter {
+  grant: () => void
+}
+
+export function createProcessLimiter(options: ProcessLimiterOptions): ProcessLimiter {
+  const { maxConcurrent, queueTimeoutMs } = options
+  const maxQueue = options.maxQueue ?? 4 * maxConcurrent
+  const schedule = options.schedule ?? timerSchedule
+  if (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1) {
+    throw new GitwardError('INVALID_CONFIG', 'The backend process limit must be a whole number of at least 1.')
+  }
+  if (!Number.isSafeInteger(maxQueue) || maxQueue < 0) {
+    throw new GitwardError('INVALID_CONFIG', 'The backend queue length must be a whole number of at least 0.')
+  }
+  if (!(queueTimeoutMs >= 0)) {
+    throw new GitwardError('INVALID_CONFIG', 'The backend queue timeout must not be negative.')
+  }
+
+  let held = 0
+  const queue: Waiter[] = []
+
+  const makeRelease = (): Release => {
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      // Hand the slot straight to the next waiter, so a newcomer cannot
+      // overtake the queue between release and grant.
+      const next = queue.shift()
+      if (next) next.grant()
+      else held--
+    }
+  }
+
+  const overloaded = (): GitwardError =>
+    new GitwardError('OVERLOADED', 'Too many git operations are running; try again shortly.')
+
+  return {
+    acquire(signal?: AbortSignal): Promise<Release> {
+      if (signal?.aborted) return Promise.reject(signal.reason)
+      if (held < maxConcurrent) {
+        held++
+        return Promise.resolve(makeRelease())
+      }
+      if (queue.length >= maxQueue) return Promise.reject(overloaded())
+      return new Promise<Release>((resolve, reject) => {
+        let cancelTimer = (): void => {}
+        const leave = (): void => {
+          const i = queue.indexOf(waiter)
+          if (i !== -1) queue.splice(i, 1)
+          cancelTimer()
+          signal?.removeEventListener('abort', onAbort)
+        }
+        const onAbort = (): void => {
+          leave()
+          reject(signal?.reason)
+        }
+        const waiter: Waiter = {
+          grant: () => {
+            leave()
+            resolve(makeRelease())
+          },
+        }
+        queue.push(waiter)
+        signal?.addEventListener('abort', onAbort, { once: true })
+        cancelTimer = schedule(() => {
+          leave()
+          reject(overloaded())
+        }, queueTimeoutMs)
+      })
+    },
+    active: () => held,
+    queued: () => queue.length,
+  }
+}

@@ -1,0 +1,69 @@
+// gitward repo create | list
+import type { Command } from 'commander'
+import { createProject } from '../../admin/create-project.js'
+import { requirePath } from '../../admin/target-path.js'
+import { isVisibility, VISIBILITIES } from '../../access/visibility.js'
+import { GitwardError } from '../../errors.js'
+import type { CliContext } from '../context.js'
+import { formatTable } from '../table.js'
+
+export function registerRepoCommands(program: Command, ctx: CliContext): void {
+  const repo = program.command('repo').description('register projects and create their bare repositories')
+
+  repo
+    .command('create')
+    .description('register a project and create <repos>/<path>.git (an existing bare repository there is adopted)')
+    .argument('<path>', 'project path, such as acme/app')
+    .option('--visibility <visibility>', `who may read without a token: ${VISIBILITIES.join(' or ')}`, 'private')
+    .option('--default-branch <name>', 'initial branch of a new repository (default: default_branch, "main")')
+    .addHelpText('after', '\nExamples:\n  $ gitward repo create acme/app\n  $ gitward repo create acme/docs --visibility public --default-branch trunk\n')
+    .action(async (rawPath: string, opts: { visibility: string; defaultBranch?: string }, command: Command) => {
+      // Check what needs no database first, so bad input changes nothing.
+      const path = requirePath(rawPath, 'project')
+      if (!isVisibility(opts.visibility)) {
+        throw new GitwardError('INVALID_ARGUMENT', `unknown visibility "${opts.visibility}"; use ${VISIBILITIES.join(' or ')}.`)
+      }
+      await ctx.withStore(
+        command,
+        async (store, config) => {
+          const result = await createProject(
+            {
+              store,
+              reposRoot: config.repos,
+              defaultBranch: config.default_branch,
+              runGit: ctx.deps.runGit(ctx.io.env),
+            },
+            { path, visibility: opts.visibility },
+            ctx.actor(),
+          )
+          const where = result.repository === null
+            ? 'no repositories root is configured, so no repository was created'
+            : result.repository.created
+              ? `created the bare repository ${result.repository.dir}`
+              : `adopted the existing bare repository ${result.repository.dir}`
+          ctx.io.stdout(`Registered project ${result.project.path} (${result.project.visibility}); ${where}.\n`)
+        },
+        { default_branch: opts.defaultBranch },
+      )
+    })
+
+  repo
+    .command('list')
+    .description('list registered projects')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExamples:\n  $ gitward repo list\n  $ gitward repo list --json | jq -r \'.[].path\'\n')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      await ctx.withStore(command, async store => {
+        const projects = await store.listProjects()
+        if (opts.json === true) {
+          ctx.printJson(projects.map(p => ({ id: p.id, path: p.path, visibility: p.visibility, created_at: p.createdAt })))
+          return
+        }
+        if (projects.length === 0) {
+          ctx.io.stdout('No projects registered yet; add one with gitward repo create <path>.\n')
+          return
+        }
+        ctx.io.stdout(formatTable(['PATH', 'VISIBILITY', 'CREATED'], projects.map(p => [p.path, p.visibility, p.createdAt])))
+      })
+    })
+}

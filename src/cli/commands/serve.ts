@@ -1,0 +1,151 @@
+// `gitward serve`: load the config, start the app, print where it listens and
+// what to do next, then run until SIGTERM/SIGINT (graceful stop, exit 0).
+// SIGHUP reloads the TLS certificate and key.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Command } from 'commander'
+import { loadConfig, type Config } from '../../config/load.js'
+import { createLogger, type Logger } from '../../log/logger.js'
+import { startApp, type App } from '../../app.js'
+import { systemClock, type Clock } from '../../clock.js'
+import { openSqliteStore } from '../../store/sqlite-store.js'
+
+export interface ServeIo {
+  stdout(s: string): void
+  stderr(s: string): void
+  env: Record<string, string | undefined>
+  cwd: string
+}
+
+export type Signal = 'SIGTERM' | 'SIGINT' | 'SIGHUP'
+export interface SignalSource {
+  on(signal: Signal, handler: () => void): void
+  off(signal: Signal, handler: () => void): void
+}
+
+export interface ServeDeps {
+  clock: Clock
+  signals: SignalSource
+  /** Called once the server listens (tests use it to learn the port). */
+  onListening?: (app: App) => void
+}
+
+export interface ServeFlags {
+  listen?: string
+  repos?: string
+  upstream?: string
+  db?: string
+  config?: string
+  tlsCert?: string
+  tlsKey?: string
+  init?: boolean
+}
+
+function nextSteps(config: Config, url: string): string {
+  const bin = 'gitward'
+  return [
+    `gitward is listening on ${url}`,
+    config.upstream === null
+      ? `  embedded git backend, repositories in ${config.repos}`
+      : `  forwarding to ${config.upstream}`,
+    `  database ${config.db}`,
+    '',
+    'Next, in another terminal (from this directory, or with the same --db/--repos):',
+    `  ${bin} repo create demo/hello`,
+    `  TOKEN=$(${bin} token create --project demo/hello --name laptop --scopes read_repository,write_repository)`,
+    `  git clone ${url.replace('://', '://git:$TOKEN@')}/demo/hello.git`,
+    'Stop with Ctrl-C.',
+    '',
+  ].join('\n')
+}
+
+export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Promise<number> {
+  const config = loadConfig({
+    flags: {
+      listen: flags.listen,
+      repos: flags.repos,
+      upstream: flags.upstream,
+      db: flags.db,
+      config: flags.config,
+      tls_cert: flags.tlsCert,
+      tls_key: flags.tlsKey,
+    },
+    env: io.env,
+    cwd: io.cwd,
+  })
+  const logger: Logger = createLogger({
+    write: s => io.stdout(s),
+    clock: deps.clock,
+    level: config.log_level as 'debug' | 'info' | 'warn' | 'error',
+    tokenPrefixes: [config.token_prefix],
+  })
+
+  if (flags.init === true) {
+    // First run: create the data directory, database and repositories root.
+    mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 })
+    if (config.upstream === null) mkdirSync(config.repos, { recursive: true, mode: 0o750 })
+    const store = await openSqliteStore({ file: config.db, clock: deps.clock, logger, busyTimeoutMs: 5000 })
+    await store.close()
+  }
+
+  const app = await startApp({ config, clock: deps.clock, random: randomBytes, logger })
+  io.stderr(nextSteps(config, app.url))
+  logger.info('listening', { url: app.url, upstream: config.upstream ?? 'embedded' })
+  deps.onListening?.(app)
+
+  return new Promise<number>(resolve => {
+    const stop = (): void => {
+      deps.signals.off('SIGTERM', stop)
+      deps.signals.off('SIGINT', stop)
+      deps.signals.off('SIGHUP', reload)
+      logger.info('stopping: letting in-flight requests finish', { graceMs: config.shutdown_grace_ms })
+      app.stop().then(
+        () => {
+          logger.info('stopped')
+          resolve(0)
+        },
+        (error: unknown) => {
+          logger.error('error while stopping', { error })
+          resolve(1)
+        },
+      )
+    }
+    const reload = (): void => {
+      app.reloadTls().then(
+        () => logger.info('TLS certificate reloaded'),
+        (error: unknown) => logger.error('TLS certificate reload failed; keeping the old one', { error }),
+      )
+    }
+    deps.signals.on('SIGTERM', stop)
+    deps.signals.on('SIGINT', stop)
+    deps.signals.on('SIGHUP', reload)
+  })
+}
+
+/** Adds `gitward serve` to the program. `act` receives the parsed flags. */
+export function registerServe(program: Command, act: (flags: ServeFlags) => Promise<void>): void {
+  program
+    .command('serve')
+    .description('Run the gate: authenticate git over HTTP(S) and forward allowed requests to git http-backend.')
+    .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
+    .option('--repos <dir>', 'repositories root for the embedded backend')
+    .option('--upstream <url>', 'forward to this git-http-backend web server instead')
+    .option('--db <file>', 'SQLite database file')
+    .option('--config <file>', 'TOML configuration file')
+    .option('--tls-cert <file>', 'PEM certificate chain (with --tls-key: serve HTTPS)')
+    .option('--tls-key <file>', 'PEM private key')
+    .option('--init', 'create the database and repositories directory if missing')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gitward serve --init\n  gitward serve --listen 0.0.0.0:443 --tls-cert /etc/gitward/cert.pem --tls-key /etc/gitward/key.pem\n  gitward serve --upstream http://127.0.0.1:8081\n',
+    )
+    .action(async (flags: ServeFlags) => act(flags))
+}
+
+export const processSignals: SignalSource = {
+  on: (s, h) => void process.on(s, h),
+  off: (s, h) => void process.off(s, h),
+}
+
+export { systemClock }

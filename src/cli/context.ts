@@ -1,0 +1,64 @@
+// What every command registrar receives: the io, the dependencies, and
+// helpers to read the configuration and open the store once per invocation.
+import type { Command } from 'commander'
+import type { Actor, Store } from '../store/store.js'
+import type { AdminConfig, CliDeps } from './deps.js'
+import type { CliIo } from './io.js'
+
+/** Adds one command (or a group of subcommands) to the program. */
+export type CommandRegistrar = (program: Command, ctx: CliContext) => void
+
+/**
+ * An administrator's command waits this long for a busy database before
+ * giving up (exit 3); longer than the server's wait, because a person can
+ * afford a pause where a git client should get a quick 503.
+ */
+export const CLI_BUSY_TIMEOUT_MS = 5000
+
+export interface CliContext {
+  readonly io: CliIo
+  readonly deps: CliDeps
+  /**
+   * The configuration for `command`: file < GITWARD_* env < --db/--repos/
+   * --config (global options) < `flags` (command-specific, keyed by config key).
+   */
+  config(command: Command, flags?: Record<string, string | undefined>): AdminConfig
+  /** Open the store, run `fn`, close the store (also on failure). */
+  withStore<T>(command: Command, fn: (store: Store, config: AdminConfig) => Promise<T>, flags?: Record<string, string | undefined>): Promise<T>
+  actor(): Actor
+  /** Token prefixes whose tokens must be scrubbed from any error output. */
+  tokenPrefixes(): readonly string[]
+  /** stdout as JSON, pretty-printed, newline-terminated. */
+  printJson(value: unknown): void
+}
+
+export function createContext(io: CliIo, deps: CliDeps): CliContext {
+  const prefixes = new Set<string>()
+  const ctx: CliContext = {
+    io,
+    deps,
+    config(command, flags = {}) {
+      const globals = command.optsWithGlobals<{ db?: string; repos?: string; config?: string }>()
+      const config = deps.loadConfig({
+        flags: { db: globals.db, repos: globals.repos, config: globals.config, ...flags },
+        env: io.env,
+        cwd: io.cwd,
+      })
+      prefixes.add(config.token_prefix)
+      return config
+    },
+    async withStore(command, fn, flags) {
+      const config = ctx.config(command, flags)
+      const store = await deps.openStore({ file: config.db, clock: deps.clock, busyTimeoutMs: CLI_BUSY_TIMEOUT_MS })
+      try {
+        return await fn(store, config)
+      } finally {
+        await store.close()
+      }
+    },
+    actor: () => ({ user: deps.userName() }),
+    tokenPrefixes: () => [...prefixes],
+    printJson: value => io.stdout(JSON.stringify(value, null, 2) + '\n'),
+  }
+  return ctx
+}

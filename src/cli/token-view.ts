@@ -1,0 +1,48 @@
+// The public face of a token record: what `token list/show --json` print and
+// what the tables show. Built field by field (never by spreading the record),
+// so the hash can never slip into output.
+import { isExpired } from '../admin/expiry-date.js'
+import type { TokenRecord } from '../store/store.js'
+
+export type TokenState = 'active' | 'expired' | 'revoked'
+
+export function tokenState(token: TokenRecord, nowMs: number): TokenState {
+  if (token.revokedAt !== null) return 'revoked'
+  if (isExpired(token.expiresAt, nowMs)) return 'expired'
+  return 'active'
+}
+
+export interface TokenView {
+  id: string
+  name: string
+  project?: string
+  group?: string
+  role: string
+  scopes: string[]
+  expires_at: string | null
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+  rotated_from: string | null
+  state: TokenState
+}
+
+export function tokenView(token: TokenRecord, nowMs: number): TokenView {
+  const target = token.target.kind === 'project' ? { project: token.target.path } : { group: token.target.path }
+  return {
+    id: token.id,
+    name: token.name,
+    ...target,
+    role: token.role,
+    scopes: [...token.scopes],
+    expires_at: token.expiresAt,
+    created_at: token.createdAt,
+    last_used_at: token.lastUsedAt,
+    revoked_at: token.revokedAt,
+    rotated_from: token.rotatedFrom,
+    state: tokenState(token, nowMs),
+  }
+}
+
+/** "project acme/app" or "group acme". */
+export const targetLabel = (token: TokenRecord): string => `${token.target.kind} ${token.target.path}`

@@ -1,0 +1,161 @@
+// Creates <root>/<path>.git as a bare repository, or adopts one that already
+// exists there.
+//
+// Threat: writing outside the repositories root. The path was already checked
+// by checkRepoPath (no "..", no leading "."), but a directory inside the root
+// could be a symlink to /etc or another user's home. So parent directories are
+// created one segment at a time, and after each step the real path (symlinks
+// resolved) must still be inside the root's real path. The repository
+// directory itself is created with mkdir, which never follows a symlink, and
+// git then runs inside it.
+import fs from 'node:fs'
+import path from 'node:path'
+import { GitwardError } from '../errors.js'
+import { checkRepoPath } from '../git/repo-path.js'
+import type { RunGit } from './run-git.js'
+
+export interface BareRepository {
+  /** Real path of the repository directory. */
+  dir: string
+  /** False when an existing bare repository was adopted. */
+  created: boolean
+  /** Undo the creation (nothing for an adopted repository). */
+  remove(): Promise<void>
+}
+
+export interface CreateBareRepositoryOptions {
+  root: string
+  /** A project path such as acme/app (a trailing .git is accepted). */
+  path: string
+  defaultBranch: string
+  runGit: RunGit
+}
+
+const DIR_MODE = 0o750
+const BRANCH = /^[A-Za-z0-9._/-]+$/
+
+const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
+
+function repoError(message: string, cause?: unknown): GitwardError {
+  return new GitwardError('REPOSITORY_ERROR', message, { cause })
+}
+
+export function isInside(child: string, root: string): boolean {
+  const rel = path.relative(root, child)
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
+}
+
+/** What git itself checks: HEAD, objects/ and refs/ directly in the directory. */
+export function looksLikeBareRepository(dir: string): boolean {
+  try {
+    return (
+      fs.statSync(path.join(dir, 'HEAD')).isFile() &&
+      fs.statSync(path.join(dir, 'objects')).isDirectory() &&
+      fs.statSync(path.join(dir, 'refs')).isDirectory()
+    )
+  } catch {
+    return false
+  }
+}
+
+function checkBranch(branch: string): void {
+  // A leading "-" could read as an option; git checks the rest of the rules.
+  if (!BRANCH.test(branch) || branch.startsWith('-') || branch.startsWith('/')) {
+    throw new GitwardError(
+      'INVALID_ARGUMENT',
+      `"${branch}" is not a usable default branch name; use letters, digits, ".", "_", "-" and "/", such as main.`,
+    )
+  }
+}
+
+function realInside(candidate: string, rootReal: string, shown: string): string {
+  let real: string
+  try {
+    real = fs.realpathSync(candidate)
+  } catch (e) {
+    throw repoError(`cannot resolve ${candidate} (${errnoCode(e) ?? 'error'}).`, e)
+  }
+  if (!isInside(real, rootReal)) {
+    throw repoError(`refusing to create ${shown}: ${candidate} leads outside the repositories root ${rootReal} (a symbolic link?).`)
+  }
+  return real
+}
+
+function removeQuietly(created: readonly string[], repoDir: string | null): void {
+  if (repoDir !== null) fs.rmSync(repoDir, { recursive: true, force: true })
+  // Parents only if still empty: another project may have been created in
+  // them meanwhile.
+  for (const dir of [...created].reverse()) {
+    try {
+      fs.rmdirSync(dir)
+    } catch {
+      // not empty or already gone
+    }
+  }
+}
+
+export async function createBareRepository(options: CreateBareRepositoryOptions): Promise<BareRepository> {
+  const check = checkRepoPath(options.path)
+  if (!check.ok) throw new GitwardError('INVALID_PATH', `"${options.path}" is not a valid project path: ${check.rule}.`)
+  checkBranch(options.defaultBranch)
+  const shown = `${check.path}.git`
+
+  try {
+    fs.mkdirSync(options.root, { recursive: true, mode: DIR_MODE })
+  } catch (e) {
+    throw repoError(`cannot create the repositories root ${options.root} (${errnoCode(e) ?? 'error'}).`, e)
+  }
+  let rootReal: string
+  try {
+    rootReal = fs.realpathSync(options.root)
+  } catch (e) {
+    throw repoError(`cannot resolve the repositories root ${options.root} (${errnoCode(e) ?? 'error'}).`, e)
+  }
+
+  const createdParents: string[] = []
+  let current = rootReal
+  try {
+    for (const segment of check.segments.slice(0, -1)) {
+      const next = path.join(current, segment)
+      try {
+        fs.mkdirSync(next, { mode: DIR_MODE })
+        createdParents.push(next)
+      } catch (e) {
+        if (errnoCode(e) !== 'EEXIST') throw repoError(`cannot create ${next} (${errnoCode(e) ?? 'error'}).`, e)
+      }
+      current = realInside(next, rootReal, shown)
+      if (!fs.statSync(current).isDirectory()) throw repoError(`cannot create ${shown}: ${next} is not a directory.`)
+    }
+  } catch (e) {
+    removeQuietly(createdParents, null)
+    throw e
+  }
+
+  const last = check.segments[check.segments.length - 1] as string
+  const target = path.join(current, `${last}.git`)
+  try {
+    fs.mkdirSync(target, { mode: DIR_MODE })
+  } catch (e) {
+    if (errnoCode(e) !== 'EEXIST') {
+      removeQuietly(createdParents, null)
+      throw repoError(`cannot create ${target} (${errnoCode(e) ?? 'error'}).`, e)
+    }
+    const real = realInside(target, rootReal, shown)
+    if (!looksLikeBareRepository(real)) {
+      throw repoError(`${target} already exists but is not a bare git repository; move it away or choose another path.`)
+    }
+    return { dir: real, created: false, remove: async () => {} }
+  }
+
+  try {
+    await options.runGit(['init', '--bare', '--quiet', `--initial-branch=${options.defaultBranch}`], { cwd: target })
+  } catch (e) {
+    removeQuietly(createdParents, target)
+    throw e
+  }
+  return {
+    dir: target,
+    created: true,
+    remove: async () => removeQuietly(createdParents, target),
+  }
+}

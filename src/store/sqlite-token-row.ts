@@ -1,0 +1,63 @@
+// Conversion between the tokens table and TokenRecord. Values read back are
+// checked against the closed sets of roles and scopes: a row that does not
+// fit (edited by hand, written by a broken build) fails closed instead of
+// granting an access level gitward does not know.
+import { isRole } from '../access/role.js'
+import { isScope, type Scope } from '../access/scope.js'
+import { GitwardError } from '../errors.js'
+import type { TokenRecord } from './store.js'
+
+export interface TokenRow {
+  id: string
+  name: string
+  project_id: number | null
+  project_path: string | null
+  group_path: string | null
+  role: string
+  scopes: string
+  secret_hash: string
+  expires_at: string | null
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+  rotated_from: string | null
+}
+
+/** The SELECT list matching TokenRow; `t` is tokens, `p` is projects. */
+export const TOKEN_COLUMNS = `t.id, t.name, t.project_id, p.path AS project_path, t.group_path, t.role,
+  t.scopes, t.secret_hash, t.expires_at, t.created_at, t.last_used_at, t.revoked_at, t.rotated_from`
+
+const broken = (id: string, what: string): GitwardError =>
+  new GitwardError('DB_UNAVAILABLE', `the stored token ${id} has ${what}; the database was changed outside gitward.`)
+
+export const formatScopes = (scopes: readonly Scope[]): string => scopes.join(',')
+
+export function tokenFromRow(row: TokenRow): TokenRecord {
+  if (!isRole(row.role)) throw broken(row.id, 'an unknown role')
+  const scopes: Scope[] = []
+  for (const s of row.scopes.split(',')) {
+    if (!isScope(s)) throw broken(row.id, 'an unknown scope')
+    scopes.push(s)
+  }
+  let target: TokenRecord['target']
+  if (row.project_id !== null && row.project_path !== null) {
+    target = { kind: 'project', projectId: row.project_id, path: row.project_path }
+  } else if (row.group_path !== null && row.project_id === null) {
+    target = { kind: 'group', path: row.group_path }
+  } else {
+    throw broken(row.id, 'no valid project or group')
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    target,
+    role: row.role,
+    scopes,
+    secretHash: row.secret_hash,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+    rotatedFrom: row.rotated_from,
+  }
+}
