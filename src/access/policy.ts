@@ -98,7 +98,7 @@ export function covers(target: TokenTarget, projectPath: string): boolean {
     case 'project':
       return target.path === projectPath
     case 'group':
-      return projectPath.startsWith(target.path)
+      return isWithinGroup(projectPath, target.path)
     default: {
       const never: never = target
       throw new Error(`unhandled token target ${JSON.stringify(never)}`)

@@ -106,7 +106,7 @@ t.test('missing repositories and dangling or looping links are "missing"', async
 t.test('an unreadable root is an error, not a refusal', async t => {
   const { root, bare } = layout(t)
   bare(path.join(root, 'acme/app.git'))
-  t.rejects(checkRepositoryContainment(path.join(root, 'no-such-root'), 'acme/app'))
+  await t.rejects(checkRepositoryContainment(path.join(root, 'no-such-root'), 'acme/app'), { code: 'ENOENT' })
   if (process.getuid?.() !== 0) {
     chmodSync(path.join(root, 'acme'), 0o000)
     t.teardown(() => chmodSync(path.join(root, 'acme'), 0o755))

@@ -38,7 +38,7 @@ const MAYBE_BUILT_IN = ['unixd', 'log_config'] as const
 export function apacheVirtualHost(values: { port: number; reposRoot: string }): string {
   let text = readFileSync(APACHE_TEMPLATE, 'utf8')
   text = substitute(text, '127.0.0.1:8082', `127.0.0.1:${values.port}`, APACHE_TEMPLATE)
-  text = substitute(text, 'GIT_PROJECT_ROOT /var/lib/gitward/repositories', `GIT_PROJECT_ROOT ${values.reposRoot}`, APACHE_TEMPLATE)
+  text = substitute(text, 'GIT_PROJECT_ROOT /srv/git', `GIT_PROJECT_ROOT ${values.reposRoot}`, APACHE_TEMPLATE)
   return text
 }
 

@@ -30,7 +30,7 @@ export function nginxServerBlock(values: { port: number; fcgiSocket: string; rep
   let text = readFileSync(NGINX_TEMPLATE, 'utf8')
   text = substitute(text, 'listen 127.0.0.1:8081;', `listen 127.0.0.1:${values.port};`, NGINX_TEMPLATE)
   text = substitute(text, 'unix:/run/fcgiwrap.socket;', `unix:${values.fcgiSocket};`, NGINX_TEMPLATE)
-  text = substitute(text, 'GIT_PROJECT_ROOT /var/lib/gitward/repositories;', `GIT_PROJECT_ROOT ${values.reposRoot};`, NGINX_TEMPLATE)
+  text = substitute(text, 'GIT_PROJECT_ROOT /srv/git;', `GIT_PROJECT_ROOT ${values.reposRoot};`, NGINX_TEMPLATE)
   return text
 }
 

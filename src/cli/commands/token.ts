@@ -1,0 +1,215 @@
+// gitward token create | list | show | revoke | rotate
+//
+// Threat: a minted token ending up somewhere other than the administrator's
+// own hands. The token is printed once, alone on stdout (so
+// TOKEN=$(gitward token create ...) captures it and nothing else), and every
+// notice goes to stderr. No other command ever prints it.
+import { Option, type Command } from 'commander'
+import { DEFAULT_ROLE, ROLES } from '../../access/role.js'
+import { SCOPES } from '../../access/scope.js'
+import { expiryFromInput } from '../../admin/expiry-date.js'
+import { requireRole, requireScopes } from '../../admin/grant-input.js'
+import { mintToken, type Minted } from '../../admin/mint-token.js'
+import { rotateToken } from '../../admin/rotate-token.js'
+import { requirePath } from '../../admin/target-path.js'
+import { requireTokenId } from '../../admin/token-id.js'
+import { requireTokenName } from '../../admin/token-name.js'
+import { GitwardError } from '../../errors.js'
+import { isWithinGroup } from '../../git/repo-path.js'
+import type { NewToken, TokenRecord } from '../../store/store.js'
+import type { CliContext } from '../context.js'
+import { formatFields, formatTable } from '../table.js'
+import { targetLabel, tokenView } from '../token-view.js'
+
+interface TargetOptions {
+  project?: string
+  group?: string
+}
+
+const projectOption = (what: string) => new Option('--project <path>', what).conflicts('group')
+const groupOption = (what: string) => new Option('--group <path>', what).conflicts('project')
+
+function targetFrom(opts: TargetOptions, command: Command): NewToken['target'] {
+  if (opts.project !== undefined) return { kind: 'project', path: requirePath(opts.project, 'project') }
+  if (opts.group !== undefined) return { kind: 'group', path: requirePath(opts.group, 'group') }
+  // A usage error (exit 2), reported like commander's own.
+  return command.error('error: token create needs --project <path> or --group <path>', {
+    exitCode: 2,
+    code: 'gitward.missingTarget',
+  })
+}
+
+function describe(record: TokenRecord): string {
+  const expiry = record.expiresAt === null ? 'never expires' : `stops working at 00:00 UTC on ${record.expiresAt}`
+  return `token ${record.id} for ${targetLabel(record)} (role ${record.role}, scopes ${record.scopes.join(',')}; ${expiry})`
+}
+
+function printMinted(ctx: CliContext, minted: Minted, json: boolean, replaced?: string): void {
+  if (json) {
+    ctx.printJson({ ...tokenView(minted.record, ctx.deps.clock.now()), token: minted.token })
+  } else {
+    ctx.io.stdout(minted.token + '\n')
+  }
+  const also = replaced === undefined ? '' : `, replacing token ${replaced}, which no longer works`
+  ctx.io.stderr(`This token is shown once; store it now.\nCreated ${describe(minted.record)}${also}.\n`)
+}
+
+export function registerTokenCommands(program: Command, ctx: CliContext): void {
+  const token = program.command('token').description('create, list, show, revoke and rotate access tokens')
+  const mintDeps = (store: Parameters<typeof mintToken>[0]['store'], config: { token_prefix: string; bcrypt_cost: number }) => ({
+    store,
+    hasher: ctx.deps.hasher(config.bcrypt_cost),
+    random: ctx.deps.random,
+    tokenPrefix: config.token_prefix,
+    clock: ctx.deps.clock,
+  })
+
+  token
+    .command('create')
+    .description('mint a token for one project or for every project under a group; prints the token once')
+    .addOption(projectOption('the project the token is for, such as acme/app'))
+    .addOption(groupOption('the group the token is for (any depth), such as acme or acme/tools'))
+    .requiredOption('--name <name>', 'a label for humans, such as ci-deploy')
+    .requiredOption('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`)
+    .option('--role <role>', `${ROLES.join(', ')}`, DEFAULT_ROLE)
+    .option('--expires <YYYY-MM-DD>', 'the token stops working at 00:00 UTC on this date (after today); default: never')
+    .option('--json', 'print one JSON object including the token')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ TOKEN=$(gitward token create --project acme/app --name ci --scopes read_repository --role reporter --expires 2027-01-31)\n' +
+        '  $ gitward token create --group acme --name deploy-bot --scopes read_repository,write_repository --role developer --json\n',
+    )
+    .action(
+      async (
+        opts: TargetOptions & { name: string; scopes: string; role: string; expires?: string; json?: boolean },
+        command: Command,
+      ) => {
+        // Every check that needs no database comes first: bad input changes nothing.
+        const target = targetFrom(opts, command)
+        const name = requireTokenName(opts.name)
+        const scopes = requireScopes(opts.scopes)
+        const role = requireRole(opts.role)
+        const expiresAt = expiryFromInput(opts.expires, ctx.deps.clock.now())
+        await ctx.withStore(command, async (store, config) => {
+          const minted = await mintToken(mintDeps(store, config), { name, target, role, scopes, expiresAt }, ctx.actor())
+          printMinted(ctx, minted, opts.json === true)
+          if (target.kind === 'group') {
+            const projects = await store.listProjects()
+            if (!projects.some(p => isWithinGroup(p.path, target.path))) {
+              ctx.io.stderr(
+                `Notice: no registered project is under the group ${target.path} yet; the token will apply to projects registered there later.\n`,
+              )
+            }
+          }
+        })
+      },
+    )
+
+  token
+    .command('list')
+    .description('list tokens (active ones unless --all); never shows a token or its hash')
+    .addOption(projectOption('only tokens of this project'))
+    .addOption(groupOption('only tokens of this group and of everything below it'))
+    .option('--all', 'include revoked and expired tokens')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExamples:\n  $ gitward token list --project acme/app\n  $ gitward token list --group acme --all --json\n')
+    .action(async (opts: TargetOptions & { all?: boolean; json?: boolean }, command: Command) => {
+      const project = opts.project === undefined ? undefined : requirePath(opts.project, 'project')
+      const group = opts.group === undefined ? undefined : requirePath(opts.group, 'group')
+      await ctx.withStore(command, async store => {
+        if (project !== undefined && (await store.findProject(project)) === undefined) {
+          throw new GitwardError('NOT_FOUND', `no project "${project}" is registered; see gitward repo list.`)
+        }
+        const filter = {
+          ...(project === undefined ? {} : { project }),
+          ...(group === undefined ? {} : { group }),
+          all: opts.all === true,
+        }
+        const tokens = await store.listTokens(filter)
+        const now = ctx.deps.clock.now()
+        if (opts.json === true) {
+          ctx.printJson(tokens.map(t => tokenView(t, now)))
+          return
+        }
+        if (tokens.length === 0) {
+          ctx.io.stdout(opts.all === true ? 'No tokens.\n' : 'No active tokens; add --all to include revoked and expired ones.\n')
+          return
+        }
+        ctx.io.stdout(
+          formatTable(
+            ['ID', 'NAME', 'TARGET', 'ROLE', 'SCOPES', 'EXPIRES', 'LAST USED', 'STATE'],
+            tokens.map(t => {
+              const v = tokenView(t, now)
+              return [v.id, v.name, targetLabel(t), v.role, v.scopes.join(','), v.expires_at ?? 'never', v.last_used_at ?? 'never', v.state]
+            }),
+          ),
+        )
+      })
+    })
+
+  token
+    .command('show')
+    .description('show one token (never the token itself or its hash)')
+    .argument('<id>', 'the token id (12 characters), as shown by token list')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  $ gitward token show k3j9x2m1q8ab\n')
+    .action(async (rawId: string, opts: { json?: boolean }, command: Command) => {
+      const id = requireTokenId(rawId)
+      await ctx.withStore(command, async store => {
+        const record = await store.findToken(id)
+        if (record === undefined) {
+          throw new GitwardError('NOT_FOUND', `no token has the id "${id}"; see the ids with gitward token list --all.`)
+        }
+        const v = tokenView(record, ctx.deps.clock.now())
+        if (opts.json === true) {
+          ctx.printJson(v)
+          return
+        }
+        ctx.io.stdout(
+          formatFields([
+            ['id', v.id],
+            ['name', v.name],
+            [record.target.kind, record.target.path],
+            ['role', v.role],
+            ['scopes', v.scopes.join(',')],
+            ['state', v.state],
+            ['expires', v.expires_at ?? 'never'],
+            ['created', v.created_at],
+            ['last used', v.last_used_at ?? 'never'],
+            ['revoked', v.revoked_at],
+            ['rotated from', v.rotated_from],
+          ]),
+        )
+      })
+    })
+
+  token
+    .command('revoke')
+    .description('revoke a token; it fails on the very next request')
+    .argument('<id>', 'the token id (12 characters), as shown by token list')
+    .addHelpText('after', '\nExample:\n  $ gitward token revoke k3j9x2m1q8ab\n')
+    .action(async (rawId: string, _opts: unknown, command: Command) => {
+      const id = requireTokenId(rawId)
+      await ctx.withStore(command, async store => {
+        const record = await store.revokeToken(id, ctx.actor())
+        ctx.io.stdout(`Revoked token ${record.id} (${record.name}, ${targetLabel(record)}).\n`)
+      })
+    })
+
+  token
+    .command('rotate')
+    .description('replace a token with a new secret for the same grant; the old one stops working at once')
+    .argument('<id>', 'the token id (12 characters), as shown by token list')
+    .option('--expires <YYYY-MM-DD>', 'expiry of the new token (after today); default: keep the old date')
+    .option('--json', 'print one JSON object including the new token')
+    .addHelpText('after', '\nExamples:\n  $ TOKEN=$(gitward token rotate k3j9x2m1q8ab)\n  $ gitward token rotate k3j9x2m1q8ab --expires 2027-06-30 --json\n')
+    .action(async (rawId: string, opts: { expires?: string; json?: boolean }, command: Command) => {
+      const id = requireTokenId(rawId)
+      expiryFromInput(opts.expires, ctx.deps.clock.now())
+      await ctx.withStore(command, async (store, config) => {
+        const minted = await rotateToken(mintDeps(store, config), { id, expires: opts.expires }, ctx.actor())
+        printMinted(ctx, minted, opts.json === true, id)
+      })
+    })
+}

@@ -1,0 +1,85 @@
+// Turns whatever stopped a command into one line on stderr and an exit code:
+// 0 success, 1 refused input / not found / disabled, 2 command-line usage,
+// 3 environment (database, repository). No stack traces, no usage dumps.
+import { CommanderError, type Command } from 'commander'
+import { DEFAULT_TOKEN_PREFIX, tokenPattern } from '../auth/token-format.js'
+import { isGitwardError } from '../errors.js'
+import { REDACTED } from '../log/redact.js'
+
+export const EXIT_OK = 0
+export const EXIT_USAGE = 2
+export const EXIT_ENVIRONMENT = 3
+
+/** The words of argv that name (sub)commands, for a "see ... --help" hint. */
+export function commandPath(program: Command, argv: readonly string[]): string[] {
+  const path: string[] = []
+  let current = program
+  for (const word of argv) {
+    if (word === '--') break
+    const sub = current.commands.find(c => c.name() === word || c.aliases().includes(word))
+    if (sub === undefined) continue
+    path.push(sub.name())
+    current = sub
+  }
+  return path
+}
+
+/**
+ * When argv names a command that only groups subcommands (or nothing at all)
+ * and gives nothing more, the sentence to print; otherwise undefined.
+ */
+export function missingSubcommand(program: Command, argv: readonly string[]): string | undefined {
+  if (argv.some(a => a === '-h' || a === '--help' || a === '--version' || a === 'help')) return undefined
+  const path = commandPath(program, argv)
+  let command = program
+  for (const name of path) command = command.commands.find(c => c.name() === name) ?? command
+  if (command.commands.length === 0) return undefined
+  const last = path[path.length - 1]
+  const rest = last === undefined ? argv : argv.slice(argv.lastIndexOf(last) + 1)
+  if (rest.length > 0) return undefined
+  const names = command.commands.map(c => c.name()).filter(n => n !== 'help')
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('')
+  const full = ['gitward', ...path].join(' ')
+  return `"${full}" needs a command: ${list}; see "${full} --help".`
+}
+
+const sentence = (s: string): string => s.replace(/\s+/g, ' ').trim().replace(/[.;:]+$/, '')
+
+/** Token-shaped strings never reach the terminal, even inside an error. */
+export function scrubTokens(s: string, prefixes: readonly string[]): string {
+  let out = s
+  for (const p of new Set([DEFAULT_TOKEN_PREFIX, ...prefixes])) out = out.replace(tokenPattern(p), REDACTED)
+  return out
+}
+
+export function reportError(
+  error: unknown,
+  write: (s: string) => void,
+  context: { program: Command; argv: readonly string[]; tokenPrefixes: readonly string[] },
+): number {
+  const say = (message: string): void => write(`gitward: ${scrubTokens(message, context.tokenPrefixes)}\n`)
+  if (error instanceof CommanderError) {
+    switch (error.code) {
+      case 'commander.helpDisplayed':
+      case 'commander.version':
+        return EXIT_OK
+      case 'commander.help':
+        // `gitward` or `gitward token` alone: the help was printed to stderr.
+        return EXIT_USAGE
+      default: {
+        const what = sentence(error.message.replace(/^error:\s*/, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)'))
+        const cmd = ['gitward', ...commandPath(context.program, context.argv)].join(' ')
+        say(`${what}; see "${cmd} --help".`)
+        return EXIT_USAGE
+      }
+    }
+  }
+  if (isGitwardError(error)) {
+    say(error.message)
+    return error.exitCode
+  }
+  // A bug or an unexpected system error: still one line, no stack.
+  const message = error instanceof Error ? error.message : String(error)
+  say(`unexpected error: ${sentence(message)}.`)
+  return EXIT_ENVIRONMENT
+}

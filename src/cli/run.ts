@@ -1,0 +1,26 @@
+// The CLI as a function: argv and io in, exit code out. It never calls
+// process.exit, so tests run it in-process and bin/gitward only sets
+// process.exitCode.
+import { createContext } from './context.js'
+import { defaultCliDeps, type CliDeps } from './deps.js'
+import type { CliIo } from './io.js'
+import { buildProgram } from './program.js'
+import { EXIT_OK, EXIT_USAGE, missingSubcommand, reportError } from './report-error.js'
+
+export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}): Promise<number> {
+  const all: CliDeps = { ...defaultCliDeps(), ...deps }
+  const ctx = createContext(io, all)
+  const program = buildProgram(ctx, all.commands)
+  // `gitward` or `gitward token` alone: one sentence rather than a help dump.
+  const missing = missingSubcommand(program, argv)
+  if (missing !== undefined) {
+    io.stderr(`gitward: ${missing}\n`)
+    return EXIT_USAGE
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return EXIT_OK
+  } catch (e) {
+    return reportError(e, s => io.stderr(s), { program, argv, tokenPrefixes: ctx.tokenPrefixes() })
+  }
+}
