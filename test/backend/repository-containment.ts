@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
 import path from 'node:path'
@@ -12,7 +13,7 @@ const gitEnv = (home: string): NodeJS.ProcessEnv => ({
   GIT_CONFIG_GLOBAL: '/dev/null',
 })
 
-function layout(t: Tap.Test): { root: string; outside: string; bare(dir: string): void } {
+function layout(t: Test): { root: string; outside: string; bare(dir: string): void } {
   const dir = t.testdir({ root: { acme: {} }, outside: {}, home: {} })
   const home = path.join(dir, 'home')
   return {

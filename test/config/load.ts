@@ -1,0 +1,114 @@
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadConfig } from '../../src/config/load.js'
+import { CONFIG_KEYS, SCHEMA } from '../../src/config/schema.js'
+import { GitwardError } from '../../src/errors.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const files = (map: Record<string, string>) => (p: string): string => {
+  const v = map[p]
+  if (v === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' })
+  return v
+}
+
+t.test('defaults, with paths resolved against the working directory', async t => {
+  const c = loadConfig({ flags: {}, env: {}, cwd: '/srv/x' })
+  t.equal(c.db, '/srv/x/data/gitward.db')
+  t.equal(c.repos, '/srv/x/data/repositories')
+  t.equal(c.listen, '127.0.0.1:8080')
+  t.equal(c.listenHost, '127.0.0.1')
+  t.equal(c.listenPort, 8080)
+  t.equal(c.upstream, null)
+  t.equal(c.bcrypt_cost, 10)
+  t.equal(c.ban_enabled, true)
+  t.same(c.trusted_proxies, [])
+  t.ok(Object.isFrozen(c))
+})
+
+t.test('file < environment < flags', async t => {
+  const readFile = files({ '/etc/g.toml': 'listen = "127.0.0.1:1"\nbcrypt_cost = 11\ndb = "/file.db"\ntrusted_proxies = ["10.0.0.1"]\n' })
+  const c = loadConfig({
+    flags: { config: '/etc/g.toml', db: '/flag.db' },
+    env: { GITWARD_LISTEN: '[::1]:9000', GITWARD_BAN_ENABLED: 'false' },
+    cwd: '/',
+    readFile,
+  })
+  t.equal(c.bcrypt_cost, 11, 'from the file')
+  t.equal(c.listen, '[::1]:9000', 'environment beats file')
+  t.equal(c.listenHost, '::1')
+  t.equal(c.db, '/flag.db', 'flag beats file')
+  t.equal(c.ban_enabled, false)
+  t.same(c.trusted_proxies, ['10.0.0.1'])
+  t.equal(c.configFile, '/etc/g.toml')
+  const viaEnv = loadConfig({ flags: {}, env: { GITWARD_CONFIG: '/etc/g.toml' }, cwd: '/', readFile })
+  t.equal(viaEnv.bcrypt_cost, 11, 'GITWARD_CONFIG names the file too')
+})
+
+t.test('every problem is reported together, with its key and source', async t => {
+  const readFile = files({ '/c.toml': 'bcrypt_cost = 99\nnot_a_key = 1\nlisten = "nope"\n' })
+  let err: unknown
+  try {
+    loadConfig({
+      flags: { config: '/c.toml', upstream: 'ftp://x' },
+      env: { GITWARD_BAN_MAX_FAILURES: 'ten', GITWARD_TYPO: '1', GITWARD_TLS_CERT: '/c.pem', GITWARD_TRUSTED_PROXIES: 'proxy.local' },
+      cwd: '/',
+      readFile,
+    })
+  } catch (e) {
+    err = e
+  }
+  t.ok(err instanceof GitwardError)
+  const m = (err as GitwardError).message
+  t.equal((err as GitwardError).code, 'INVALID_CONFIG')
+  for (const needle of [
+    'bcrypt_cost (from /c.toml) must be between 4 and 15',
+    'not_a_key (in /c.toml) is not a known key',
+    'listen (from /c.toml) must be HOST:PORT',
+    'upstream (from --upstream) must be an http:// or https:// URL',
+    'ban_max_failures (from GITWARD_BAN_MAX_FAILURES) must be a whole number',
+    'GITWARD_TYPO is not a known setting',
+    'tls_cert and tls_key must be given together',
+    'trusted_proxies contains "proxy.local"',
+  ]) {
+    t.ok(m.includes(needle), needle)
+  }
+  t.match(m, /^The configuration has 8 problems: /)
+  t.notMatch(m, /\n/, 'one line')
+})
+
+t.test('unreadable and invalid files are problems, not crashes', async t => {
+  t.throws(() => loadConfig({ flags: { config: '/missing.toml' }, env: {}, cwd: '/', readFile: files({}) }), {
+    message: /the config file \/missing\.toml cannot be read \(ENOENT\)/,
+  })
+  t.throws(() => loadConfig({ flags: { config: '/bad.toml' }, env: {}, cwd: '/', readFile: files({ '/bad.toml': 'listen = ' }) }), {
+    message: /is not valid TOML/,
+  })
+})
+
+t.test('upstream URLs: no credentials, query or fragment; trailing slash dropped', async t => {
+  const ok = loadConfig({ flags: { upstream: 'http://127.0.0.1:8081/' }, env: {}, cwd: '/' })
+  t.equal(ok.upstream, 'http://127.0.0.1:8081')
+  for (const bad of ['http://u:p@127.0.0.1/', 'http://127.0.0.1/?x=1', 'not a url', 'file:///etc/passwd']) {
+    t.throws(() => loadConfig({ flags: { upstream: bad }, env: {}, cwd: '/' }), { code: 'INVALID_CONFIG' }, bad)
+  }
+})
+
+t.test('the example file documents every key with its default', async t => {
+  const text = readFileSync(join(ROOT, 'config', 'gitward.example.toml'), 'utf8')
+  for (const key of CONFIG_KEYS) {
+    t.match(text, new RegExp(`^# ${key} = `, 'm'), `${key} is documented`)
+    t.match(text, new RegExp(`^# env: GITWARD_${key.toUpperCase()}$`, 'm'), `${key} names its variable`)
+  }
+  // Uncommenting every documented value must give exactly the defaults.
+  const uncommented = text
+    .split('\n')
+    .filter(l => /^# [a-z_]+ = /.test(l) && !l.includes('(not set)'))
+    .map(l => l.slice(2))
+    .join('\n')
+  const fromFile = loadConfig({ flags: { config: '/ex.toml' }, env: {}, cwd: '/w', readFile: files({ '/ex.toml': uncommented }) })
+  const defaults = loadConfig({ flags: {}, env: {}, cwd: '/w' })
+  for (const key of CONFIG_KEYS) t.same(fromFile[key], defaults[key], key)
+  t.equal(Object.keys(SCHEMA).length, CONFIG_KEYS.length)
+})
