@@ -2,8 +2,8 @@
 // what to do next, then run until SIGTERM/SIGINT (graceful stop, exit 0).
 // SIGHUP reloads the TLS certificate and key.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { Command } from 'commander'
 import { loadConfig, type Config } from '../../config/load.js'
 import { createLogger, type Logger } from '../../log/logger.js'
@@ -42,8 +42,9 @@ export interface ServeFlags {
   init?: boolean
 }
 
-function nextSteps(config: Config, url: string): string {
-  const bin = 'gitward'
+function nextSteps(config: Config, url: string, cwd: string): string {
+  // From a source checkout the command is ./bin/gitward; once installed, gitward.
+  const bin = existsSync(join(cwd, 'bin', 'gitward')) ? './bin/gitward' : 'gitward'
   return [
     `gitward is listening on ${url}`,
     config.upstream === null
@@ -90,7 +91,7 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
   }
 
   const app = await startApp({ config, clock: deps.clock, random: randomBytes, logger })
-  io.stderr(nextSteps(config, app.url))
+  io.stderr(nextSteps(config, app.url, io.cwd))
   logger.info('listening', { url: app.url, upstream: config.upstream ?? 'embedded' })
   deps.onListening?.(app)
 
