@@ -112,3 +112,8 @@ t.test('the example file documents every key with its default', async t => {
   for (const key of CONFIG_KEYS) t.same(fromFile[key], defaults[key], key)
   t.equal(Object.keys(SCHEMA).length, CONFIG_KEYS.length)
 })
+
+t.test('docs/configuration.md documents every key', async t => {
+  const text = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8')
+  for (const key of CONFIG_KEYS) t.match(text, new RegExp(`^\\| \`${key}\` \\|`, 'm'), key)
+})
