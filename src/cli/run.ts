@@ -1,6 +1,7 @@
 // The CLI as a function: argv and io in, exit code out. It never calls
 // process.exit, so tests run it in-process and bin/gitward only sets
 // process.exitCode.
+import { Command } from 'commander'
 import { createContext } from './context.js'
 import { defaultCliDeps, type CliDeps } from './deps.js'
 import type { CliIo } from './io.js'
@@ -10,14 +11,15 @@ import { EXIT_OK, EXIT_USAGE, missingSubcommand, reportError } from './report-er
 export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}): Promise<number> {
   const all: CliDeps = { ...defaultCliDeps(), ...deps }
   const ctx = createContext(io, all)
-  const program = buildProgram(ctx, all.commands)
-  // `gitward` or `gitward token` alone: one sentence rather than a help dump.
-  const missing = missingSubcommand(program, argv)
-  if (missing !== undefined) {
-    io.stderr(`gitward: ${missing}\n`)
-    return EXIT_USAGE
-  }
+  let program = new Command('gitward')
   try {
+    program = buildProgram(ctx, all.commands)
+    // `gitward` or `gitward token` alone: one sentence rather than a help dump.
+    const missing = missingSubcommand(program, argv)
+    if (missing !== undefined) {
+      io.stderr(`gitward: ${missing}\n`)
+      return EXIT_USAGE
+    }
     await program.parseAsync(argv, { from: 'user' })
     return EXIT_OK
   } catch (e) {

@@ -135,11 +135,13 @@ export function createGate(o: GateOptions): Gate {
       o.bans.recordSuccess(facts.client)
     }
 
-    const project = await o.store.findProject(c.project)
+    // A refused token is a 401 whatever the project is (see decide), so a
+    // flood of invented or mistyped tokens costs no database read at all.
+    const project = check.kind === 'refused' ? undefined : await o.store.findProject(c.project)
     const decision = decide({ access: c.access, projectPath: c.project, project, credential: check })
     if (!decision.allow) {
-      const reason = check.kind === 'refused' ? `${decision.reason}:${check.reason}` : decision.reason
-      return refuse(decision.status, decision.message, `deny:${reason}`, { challenge: decision.challenge })
+      // The policy's reason already names a refused token's refusal (revoked, expired, …).
+      return refuse(decision.status, decision.message, `deny:${decision.reason}`, { challenge: decision.challenge })
     }
 
     facts.decision = 'allow'

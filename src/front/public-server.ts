@@ -36,6 +36,11 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
     maxHeaderSize: o.maxHeaderBytes,
     requestTimeout: 0,
     headersTimeout: o.headersTimeoutMs,
+    // Node enforces headersTimeout only when it sweeps its connections, every
+    // 30 s by default: a slow-header (slowloris) client would keep its socket
+    // for up to 30 s whatever headers_timeout_ms says. Sweep at a quarter of
+    // the timeout, so a slow client is cut within 1.25 × the configured time.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(o.headersTimeoutMs / 4))),
     keepAliveTimeout: o.keepAliveTimeoutMs,
     // Reject ambiguous framings (e.g. both Content-Length and Transfer-Encoding).
     insecureHTTPParser: false,
@@ -75,13 +80,25 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
     res.writeHead(417, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
     res.end('Only "Expect: 100-continue" is supported.\n')
   })
+  // CONNECT asks the server to become a TCP tunnel (to any host:port). Node
+  // hands it to this event, not to 'request', and without a listener drops
+  // the connection with no answer; say no explicitly instead.
+  server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
+    o.logger.info('malformed request refused', { code: 'CONNECT', status: '405' })
+    socket.on('error', () => {})
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 34\r\n\r\nThis server is not an HTTP proxy.\n`)
+  })
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) {
       socket.destroy()
       return
     }
     const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request'
     o.logger.info('malformed request refused', { code: error.code, status: status.slice(0, 3) })
     socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 24\r\n\r\nThe request is invalid.\n`)
   })

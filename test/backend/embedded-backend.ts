@@ -4,7 +4,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { execFile, spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
-import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync, symlinkSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -28,21 +28,27 @@ interface Harness {
   port: number
   socketPath: string
   logs: string[]
-  spawned: Array<{ child: ChildProcess; pathInfo: string }>
+  spawned: Array<{ child: ChildProcess; pathInfo: string; env: NodeJS.ProcessEnv }>
   git(args: readonly string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<Run>
   bare(project: string): Promise<void>
 }
 
 const IDENTITY = ['-c', 'http.extraHeader=x-gitward-remote-user:test_bot']
 
-async function start(t: Test, over: Partial<EmbeddedBackendOptions> = {}): Promise<Harness> {
-  const dir = t.testdir({ repos: { acme: {} }, home: {}, client: {}, clienthome: {}, })
+async function start(t: Test, over: Partial<EmbeddedBackendOptions> = {}, script?: string): Promise<Harness> {
+  const dir = t.testdir({ repos: { acme: {} }, home: {}, client: {}, clienthome: {}, bin: {} })
+  if (script !== undefined) {
+    const fake = path.join(dir, 'bin', 'fake-git')
+    writeFileSync(fake, `#!/bin/sh\n${script}\n`)
+    chmodSync(fake, 0o755)
+    over = { ...over, gitBinary: fake }
+  }
   const repos = path.join(dir, 'repos')
   const logs: string[] = []
   const spawned: Harness['spawned'] = []
   const recordingSpawn = ((cmd: string, args: readonly string[], options: SpawnOptions) => {
     const child = nodeSpawn(cmd, args, options)
-    spawned.push({ child, pathInfo: String(options.env?.PATH_INFO ?? '') })
+    spawned.push({ child, pathInfo: String(options.env?.PATH_INFO ?? ''), env: { ...options.env } })
     return child
   }) as typeof nodeSpawn
   const backend = createEmbeddedBackend({
@@ -110,16 +116,38 @@ async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean
   return cond()
 }
 
+/** True while `pid` exists and is not a zombie. */
 const alive = (pid: number | undefined): boolean => {
   if (pid === undefined) return false
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
   } catch {
     return false
   }
 }
-const groupAlive = (pid: number | undefined): boolean => (pid === undefined ? false : alive(-pid))
+/**
+ * Live (non-zombie) processes in process group `pgid`, from /proc. A zombie
+ * whose parent has not reaped it yet runs no code, so it does not count.
+ */
+function groupMembers(pgid: number | undefined): number[] {
+  if (pgid === undefined) return []
+  const out: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // "pid (comm) state ppid pgrp ..."; comm may contain spaces or ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (fields[0] !== 'Z' && Number(fields[2]) === pgid) out.push(Number(entry))
+  }
+  return out
+}
+const groupAlive = (pgid: number | undefined): boolean => groupMembers(pgid).length > 0
 
 interface Reply {
   status: number
@@ -249,10 +277,11 @@ t.test('a fetch with many haves sends a gzip-encoded request, which git reads', 
   t.equal((await h.git([...IDENTITY, 'push', spyUrl, 'main'], { cwd: wc })).code, 0)
   const clone = path.join(h.dir, 'client/clone')
   t.equal((await h.git(['clone', '--quiet', spyUrl, clone])).code, 0)
-  // 300 local commits the server has never seen: each becomes a "have".
+  // 300 local commits the server has never seen, dated after everything
+  // else so the client offers them first: each becomes a "have".
   let stream = ''
   for (let i = 1; i <= 300; i++) {
-    stream += `commit refs/heads/local\nmark :${i}\ncommitter A <a@example.test> ${1_700_000_000 + i} +0000\ndata 3\nc${i % 10}\n`
+    stream += `commit refs/heads/local\nmark :${i}\ncommitter A <a@example.test> ${2_000_000_000 + i} +0000\ndata 3\nc${i % 10}\n`
     if (i > 1) stream += `from :${i - 1}\n`
     stream += `M 644 inline f.txt\ndata ${String(i).length}\n${i}\n\n`
   }
@@ -322,7 +351,6 @@ t.test('attack: a repository symlinked outside the root is not served', async t 
   const h = await start(t)
   const secret = path.join(h.dir, 'secret.git')
   t.equal((await h.git(['init', '--quiet', '--bare', secret])).code, 0)
-  const { symlinkSync } = await import('node:fs')
   symlinkSync(secret, path.join(h.repos, 'acme/app.git'))
   const r = await request({ port: h.port }, 'GET', '/acme/app.git/info/refs?service=git-upload-pack')
   t.equal(r.status, 404)
@@ -426,11 +454,7 @@ t.test('close() ends running git processes', async t => {
 // Failure modes git itself cannot be made to produce on demand are played by
 // small CGI scripts standing in for the git binary.
 async function withScript(t: Test, body: string): Promise<Harness> {
-  const dir = t.testdir({ bin: {} })
-  const script = path.join(dir, 'bin', 'fake-git')
-  writeFileSync(script, `#!/bin/sh\n${body}\n`)
-  chmodSync(script, 0o755)
-  const h = await start(t, { gitBinary: script })
+  const h = await start(t, {}, body)
   await h.bare('acme/app')
   return h
 }
@@ -479,7 +503,7 @@ t.test('a status line and headers from the CGI reach the client; stderr is bound
 })
 
 t.test('the environment git runs with is the built one, nothing inherited', async t => {
-  const h = await withScript(t, 'printf "Content-Type: text/plain\\r\\n\\r\\n"\nenv | sort')
+  const h = await withScript(t, 'printf "Content-Type: text/plain\\r\\n\\r\\n"\nenv -0')
   const r = await request({ port: h.port }, 'GET', '/acme/app.git/info/refs?service=git-upload-pack', {
     proxy: 'http://evil.example',
     authorization: 'Bearer gwpat-secret',
@@ -488,17 +512,23 @@ t.test('the environment git runs with is the built one, nothing inherited', asyn
   t.equal(r.status, 200)
   const vars = r.body
     .toString()
-    .split('\n')
+    .split('\0')
     .filter(l => l !== '')
     .map(l => l.slice(0, l.indexOf('=')))
+    .sort()
   const expected = [
     'GATEWAY_INTERFACE', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_KEY_1',
     'GIT_CONFIG_KEY_2', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_VALUE_0', 'GIT_CONFIG_VALUE_1', 'GIT_CONFIG_VALUE_2',
     'GIT_HTTP_EXPORT_ALL', 'GIT_HTTP_MAX_REQUEST_BUFFER', 'GIT_PROJECT_ROOT', 'HOME', 'PATH', 'PATH_INFO',
     'QUERY_STRING', 'REMOTE_ADDR', 'REQUEST_METHOD', 'SERVER_PROTOCOL',
   ]
-  // The shell itself adds PWD (and may add SHLVL / _); everything else is ours.
-  t.same(vars.filter(v => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(v)), expected)
+  // What the backend hands to spawn is exactly the built environment.
+  t.same(Object.keys(h.spawned[0]?.env ?? {}).sort(), expected)
+  // What the process sees: the shell adds PWD (and may add SHLVL, _), and the
+  // test runner's own spawn hook adds NODE_OPTIONS and _TAPJS_* for coverage;
+  // everything else is the built environment.
+  const added = (v: string): boolean => ['PWD', 'SHLVL', '_', 'OLDPWD', 'NODE_OPTIONS'].includes(v) || v.startsWith('_TAPJS_')
+  t.same(vars.filter(v => !added(v)), expected)
   t.notMatch(r.body.toString(), /evil|gwpat/)
   t.match(r.body.toString(), /REMOTE_ADDR=198\.51\.100\.9/)
 })

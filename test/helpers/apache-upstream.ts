@@ -97,8 +97,8 @@ function apacheMainConfig(o: { dir: string; runtime: string; vhostFile: string; 
     '</Directory>',
     // Keep the machine's git configuration out of the tests.
     'SetEnv GIT_CONFIG_NOSYSTEM 1',
-    `CustomLog ${join(o.dir, 'access.log')} common`,
     'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
+    `CustomLog ${join(o.dir, 'access.log')} common`,
     `Include ${o.vhostFile}`,
     '',
   ]
@@ -161,8 +161,7 @@ export async function startApacheUpstream(options: UpstreamOptions): Promise<Ups
           url: `http://127.0.0.1:${port}`,
           port,
           handOver,
-          stop: () =>
-            (stopped ??= server.stop().then(() => runtime.remove())),
+          stop: () => (stopped ??= server.stop().then(() => runtime.remove())),
         }
       }
       lastOutput = server.output()

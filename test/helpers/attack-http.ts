@@ -20,7 +20,8 @@ export interface SendOptions {
 
 /** One request to gitward on 127.0.0.1:port; the whole answer. */
 export function send(port: number, path: string, options: SendOptions = {}): Promise<Answer> {
-  const flat: string[] = []
+  // Node adds no Host of its own when headers come as a list.
+  const flat: string[] = (options.headers ?? []).some(([n]) => n.toLowerCase() === 'host') ? [] : ['Host', `127.0.0.1:${port}`]
   for (const [name, value] of options.headers ?? []) flat.push(name, value)
   if (options.body !== undefined && !(options.headers ?? []).some(([n]) => /^(content-length|transfer-encoding)$/i.test(n))) {
     flat.push('Content-Length', String(Buffer.byteLength(options.body)))

@@ -184,3 +184,59 @@ export async function rawRequest(port: number, bytes: string | Buffer, options: 
 export function httpBytes(head: readonly string[], body: string | Buffer = '', eol = '\r\n'): Buffer {
   return Buffer.concat([Buffer.from(head.join(eol) + eol + eol, 'latin1'), typeof body === 'string' ? Buffer.from(body, 'latin1') : body])
 }
+
+export interface ContinueResult {
+  /** True when the server sent `100 Continue` (and so the body was sent). */
+  continued: boolean
+  response: RawResponse | undefined
+  closedByServer: boolean
+}
+
+/**
+ * Send a request with `Expect: 100-continue` the way curl does: the head
+ * first, the body only after `100 Continue`. When the server answers with a
+ * final status instead, the body is never sent.
+ */
+export function rawExpectContinue(port: number, head: Buffer, body: Buffer, timeoutMs = 10_000): Promise<ContinueResult> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    const received: Buffer[] = []
+    let continued = false
+    let closed = false
+    let done = false
+    const finish = (): void => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      const { finals } = parseResponses(Buffer.concat(received), closed)
+      resolve({ continued, response: finals[0], closedByServer: closed })
+    }
+    const timer = setTimeout(finish, timeoutMs)
+    socket.on('data', (c: Buffer) => {
+      received.push(c)
+      const all = Buffer.concat(received)
+      const { finals, interim } = parseResponses(all, false)
+      if (!continued && interim.some(r => r.status === 100) && finals.length === 0) {
+        continued = true
+        socket.write(body)
+      }
+      if (finals.length > 0) setTimeout(finish, 50)
+    })
+    socket.on('close', () => {
+      closed = true
+      finish()
+    })
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+        closed = true
+        finish()
+      } else if (!done) {
+        done = true
+        clearTimeout(timer)
+        reject(error)
+      }
+    })
+    socket.once('connect', () => socket.write(head))
+  })
+}

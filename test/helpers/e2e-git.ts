@@ -47,13 +47,16 @@ export const incompressible = (bytes: number): Buffer => randomBytes(bytes)
  * changes one small file, so every commit id is distinct.
  */
 export async function addManyCommits(h: Pick<Harness, 'home'>, wc: string, branch: string, count: number): Promise<void> {
+  // Dated after every existing commit: negotiation offers the newest commits
+  // first, so all of these are offered before the common history is reached.
+  const start = Math.floor(Date.now() / 1000) + 3600
   const lines: string[] = []
   for (let i = 0; i < count; i++) {
     const data = `local change ${i}\n`
     const message = `local commit ${i}\n`
     lines.push(
       `commit refs/heads/${branch}`,
-      `committer Test Author <author@example.test> ${1_780_000_000 + i} +0000`,
+      `committer Test Author <author@example.test> ${start + i} +0000`,
       `data ${Buffer.byteLength(message)}`,
       message.slice(0, -1),
       ...(i === 0 ? [`from refs/heads/${branch}^0`] : []),

@@ -49,28 +49,49 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     recordedBytes[direction] += part.length
   }
 
-  /** Copy `from` to `to`, counting bytes; hold when the threshold is passed. */
+  /**
+   * Copy `from` to `to`, counting bytes; hold when the threshold is passed.
+   * Holding client-to-server traffic keeps reading from the client and keeps
+   * the bytes, so the client's death is still noticed (a paused socket never
+   * sees its peer go). Holding server-to-client traffic stops reading from
+   * the server, so the server feels the backpressure of a stalled client.
+   */
   const pump = (from: Socket, to: Socket, direction: Direction): void => {
     let carried = 0
     let held = false
-    from.on('data', (chunk: Buffer) => {
-      record(direction, chunk)
-      carried += chunk.length
-      const hold = options.hold
-      if (!released && hold !== undefined && hold.direction === direction && carried > hold.afterBytes) {
-        from.pause()
-        held = true
-        onHolding()
-        waiting.push(() => {
-          if (!to.destroyed) to.write(chunk)
-          from.resume()
-        })
-        return
-      }
+    const kept: Buffer[] = []
+    const deliver = (chunk: Buffer): void => {
       if (!to.write(chunk)) {
         from.pause()
         to.once('drain', () => from.resume())
       }
+    }
+    from.on('data', (chunk: Buffer) => {
+      record(direction, chunk)
+      carried += chunk.length
+      const hold = options.hold
+      if (held && !released) {
+        kept.push(chunk)
+        return
+      }
+      if (!released && hold !== undefined && hold.direction === direction && carried > hold.afterBytes) {
+        held = true
+        onHolding()
+        if (direction === 'up') {
+          kept.push(chunk)
+          waiting.push(() => {
+            if (!to.destroyed) for (const c of kept.splice(0)) to.write(c)
+          })
+        } else {
+          from.pause()
+          waiting.push(() => {
+            if (!to.destroyed) to.write(chunk)
+            from.resume()
+          })
+        }
+        return
+      }
+      deliver(chunk)
     })
     from.on('end', () => {
       // A half-close is passed on only once held data has gone through.

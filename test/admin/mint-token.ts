@@ -1,0 +1,155 @@
+import t, { type Test } from 'tap'
+import fs from 'node:fs'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import Database from 'better-sqlite3'
+import { ManualClock } from '../../src/clock.js'
+import { bcryptHasher } from '../../src/auth/hasher.js'
+import { parseToken, type RandomBytes } from '../../src/auth/token-format.js'
+import { mintToken } from '../../src/admin/mint-token.js'
+import { rotateToken } from '../../src/admin/rotate-token.js'
+import { GitwardError } from '../../src/errors.js'
+import { openSqliteStore } from '../../src/store/sqlite-store.js'
+
+const actor = { user: 'alice' }
+const hasher = bcryptHasher(4)
+
+async function setup(t: Test, random: RandomBytes = randomBytes) {
+  const file = path.join(t.testdir(), 'gitward.db')
+  const clock = new ManualClock(new Date('2026-06-15T12:00:00Z'))
+  const store = await openSqliteStore({ file, clock, busyTimeoutMs: 2000 })
+  t.teardown(() => store.close())
+  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
+  const deps = { store, hasher, random, tokenPrefix: 'gwpat-', clock }
+  return { file, clock, store, deps }
+}
+
+const request = {
+  name: 'ci',
+  target: { kind: 'project' as const, path: 'acme/app' },
+  role: 'developer' as const,
+  scopes: ['read_repository' as const],
+  expiresAt: '2026-07-01',
+}
+
+async function refused(t: Test, p: Promise<unknown>, code: string, message?: RegExp) {
+  try {
+    await p
+    t.fail(`expected ${code}`)
+  } catch (e) {
+    t.type(e, GitwardError)
+    t.equal((e as GitwardError).code, code)
+    if (message) t.match((e as GitwardError).message, message)
+  }
+}
+
+t.test('mint: a parseable token whose secret matches the stored hash', async t => {
+  const { deps, store } = await setup(t)
+  const { record, token } = await mintToken(deps, request, actor)
+  const parsed = parseToken('gwpat-', token)
+  t.ok(parsed.ok)
+  if (!parsed.ok) return
+  t.equal(parsed.token.id, record.id)
+  const stored = await store.findToken(record.id)
+  t.ok(stored)
+  t.equal(await hasher.compare(parsed.token.secret, stored!.secretHash), true)
+  t.equal(await hasher.compare(parsed.token.secret + 'x', stored!.secretHash), false)
+  t.match(stored, { name: 'ci', role: 'developer', scopes: ['read_repository'], expiresAt: '2026-07-01' })
+})
+
+t.test('threat: the token and its secret are stored nowhere in the database', async t => {
+  const { deps, store, file } = await setup(t)
+  const minted = await mintToken(deps, request, actor)
+  const rotated = await rotateToken(deps, { id: minted.record.id }, actor)
+  await store.close()
+  const raw = new Database(file, { readonly: true })
+  t.teardown(() => raw.close())
+  const dump: string[] = []
+  for (const table of raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]) {
+    dump.push(JSON.stringify(raw.prepare(`SELECT * FROM "${table}"`).all()))
+  }
+  const text = dump.join('\n') + fs.readFileSync(file, 'latin1') + (fs.existsSync(file + '-wal') ? fs.readFileSync(file + '-wal', 'latin1') : '')
+  for (const m of [minted, rotated]) {
+    const parsed = parseToken('gwpat-', m.token)
+    if (!parsed.ok) throw new Error('unparseable')
+    t.notOk(text.includes(m.token), 'no whole token')
+    t.notOk(text.includes(parsed.token.secret), 'no secret part')
+  }
+})
+
+t.test('mint: names are checked, refusals create nothing', async t => {
+  const { deps, store } = await setup(t)
+  await refused(t, mintToken(deps, { ...request, name: '   ' }, actor), 'INVALID_ARGUMENT', /--name/)
+  await refused(t, mintToken(deps, { ...request, name: 'a\u001b[2Jb' }, actor), 'INVALID_ARGUMENT', /control characters/)
+  await refused(t, mintToken(deps, { ...request, name: 'x'.repeat(101) }, actor), 'INVALID_ARGUMENT', /100/)
+  await refused(t, mintToken(deps, { ...request, target: { kind: 'project', path: 'acme/none' } }, actor), 'NOT_FOUND')
+  t.same(await store.listTokens({ all: true }), [])
+})
+
+t.test('rotate: same grant, new secret, old revoked, chain recorded', async t => {
+  const { deps, store, clock } = await setup(t)
+  const old = await mintToken(deps, request, actor)
+  clock.advance(60_000)
+  const fresh = await rotateToken(deps, { id: old.record.id }, { user: 'bob' })
+  t.not(fresh.token, old.token)
+  t.not(fresh.record.id, old.record.id)
+  t.match(fresh.record, {
+    name: 'ci',
+    target: { kind: 'project', path: 'acme/app' },
+    role: 'developer',
+    scopes: ['read_repository'],
+    expiresAt: '2026-07-01',
+    rotatedFrom: old.record.id,
+    revokedAt: null,
+  })
+  t.equal((await store.findToken(old.record.id))?.revokedAt, '2026-06-15T12:01:00.000Z')
+  const withDate = await rotateToken(deps, { id: fresh.record.id, expires: '2027-01-01' }, actor)
+  t.equal(withDate.record.expiresAt, '2027-01-01')
+  await refused(t, rotateToken(deps, { id: fresh.record.id }, actor), 'INVALID_ARGUMENT', /revoked/)
+})
+
+t.test('rotate: an insert that fails leaves the old token active', async t => {
+  // A random source that repeats itself gives the replacement the old id:
+  // the insert fails on the primary key inside the rotation transaction.
+  const fixed: RandomBytes = n => Buffer.alloc(n, 7)
+  const { deps, store } = await setup(t, fixed)
+  const old = await mintToken(deps, request, actor)
+  await refused(t, rotateToken(deps, { id: old.record.id }, actor), 'ALREADY_EXISTS')
+  const after = await store.findToken(old.record.id)
+  t.equal(after?.revokedAt, null, 'still active')
+  t.same((await store.listAudit()).map(e => e.action), ['project.created', 'token.created'], 'no rotation recorded')
+})
+
+t.test('rotate: an old date that has passed needs a new one', async t => {
+  const { deps, clock } = await setup(t)
+  const old = await mintToken(deps, request, actor)
+  clock.set(new Date('2026-07-01T00:00:00Z'))
+  await refused(t, rotateToken(deps, { id: old.record.id }, actor), 'INVALID_ARGUMENT', /--expires/)
+  await refused(t, rotateToken(deps, { id: old.record.id, expires: '2026-07-01' }, actor), 'INVALID_ARGUMENT', /not after today/)
+  const fresh = await rotateToken(deps, { id: old.record.id, expires: '2026-07-02' }, actor)
+  t.equal(fresh.record.expiresAt, '2026-07-02')
+})
+
+t.test('rotate: ids are checked without echoing a pasted token', async t => {
+  const { deps } = await setup(t)
+  const minted = await mintToken(deps, request, actor)
+  try {
+    await rotateToken(deps, { id: minted.token }, actor)
+    t.fail('expected a refusal')
+  } catch (e) {
+    t.equal((e as GitwardError).code, 'INVALID_ARGUMENT')
+    t.notOk((e as GitwardError).message.includes(minted.token))
+    t.match((e as GitwardError).message, /whole token/)
+  }
+  await refused(t, rotateToken(deps, { id: 'zzzzzzzzzzzz' }, actor), 'NOT_FOUND')
+  await refused(t, rotateToken(deps, { id: 'short' }, actor), 'INVALID_ARGUMENT', /12 characters/)
+})
+
+t.test('rotation of a project token works while project token creation is disabled', async t => {
+  const { deps, store } = await setup(t)
+  const old = await mintToken(deps, request, actor)
+  await store.setProjectTokenCreation('acme', 'disabled', actor)
+  await refused(t, mintToken(deps, request, actor), 'CREATION_DISABLED')
+  const fresh = await rotateToken(deps, { id: old.record.id }, actor)
+  t.equal(fresh.record.rotatedFrom, old.record.id)
+})

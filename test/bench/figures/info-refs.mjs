@@ -1,0 +1,48 @@
+// Figure 4: authenticated `info/refs?service=git-upload-pack` requests per
+// second at 16 concurrent connections (wrk -c16 -t2), with p50/p99 latency.
+// Every request starts a git process on every server, so this is the gate's
+// per-request overhead (parse, token check from the cache, policy, proxy hop)
+// against a real, cheap backend answer.
+import { join } from 'node:path'
+import { median, pairedRatio, rotate } from '../stats.mjs'
+import { basicValue, probe } from '../targets.mjs'
+import { writeSingleCredential } from '../flood-tokens.mjs'
+import { runWrk } from '../wrk.mjs'
+
+export async function infoRefsFigure(ctx, targets) {
+  const path = `/${ctx.fixtures.served.small}.git/info/refs?service=git-upload-pack`
+  const files = {}
+  for (const t of targets) {
+    // Every variant gets credentials; the ones without authentication ignore them.
+    const auth = t.auth ?? ctx.gitwardAuth
+    files[t.label] = writeSingleCredential(join(ctx.runDir, `auth-${t.label}.txt`), auth.user, auth.password)
+    const status = await probe(t.url + path, basicValue(auth))
+    if (status !== 200) throw new Error(`${t.label} answered ${status} to an authenticated info/refs request; expected 200`)
+  }
+  const runs = Object.fromEntries(targets.map(t => [t.label, []]))
+  for (let r = 0; r < ctx.options.rounds; r++) {
+    for (const t of rotate(targets, r)) {
+      const w = await runWrk({ registry: ctx.registry, wrk: ctx.wrk, url: t.url + path, script: ctx.wrkScripts.static, authFile: files[t.label], durationS: ctx.options.wrkSeconds })
+      const { raw, ...report } = w
+      runs[t.label].push(report)
+      if (report.non2xx > 0 || (report.socketErrors && Object.values(report.socketErrors).some(n => n > 0))) {
+        ctx.log(`  warning: ${t.label} had ${report.non2xx} non-2xx answers and socket errors ${JSON.stringify(report.socketErrors)}`)
+      }
+      ctx.log(`  round ${r + 1}: ${t.label} ${report.rps.toFixed(0)} req/s, p50 ${report.p50ms?.toFixed(2)} ms, p99 ${report.p99ms?.toFixed(2)} ms`)
+    }
+  }
+  const pick = (label, key) => runs[label].map(x => x[key])
+  const med = key => Object.fromEntries(targets.map(t => [t.label, median(pick(t.label, key))]))
+  const pair = (a, b, key) => (runs[a] && runs[b] ? pairedRatio(pick(a, key), pick(b, key)) : null)
+  return {
+    connections: 16,
+    threads: 2,
+    seconds: ctx.options.wrkSeconds,
+    runs,
+    median: { rps: med('rps'), p50ms: med('p50ms'), p99ms: med('p99ms') },
+    ratio: {
+      gitward: { rps: pair('gitward', 'direct', 'rps'), p50: pair('gitward', 'direct', 'p50ms'), p99: pair('gitward', 'direct', 'p99ms') },
+      nginxAuth: { rps: pair('nginx-auth', 'nginx', 'rps'), p50: pair('nginx-auth', 'nginx', 'p50ms'), p99: pair('nginx-auth', 'nginx', 'p99ms') },
+    },
+  }
+}

@@ -1,0 +1,94 @@
+// Starts the two servers being compared, each as its own process:
+//   gitward  `bin/gitward serve` (gate + forwarder + embedded backend)
+//   direct   test/bench/direct-backend.mjs (the embedded backend alone)
+// Both are detached into their own process group, so a Ctrl-C in the
+// terminal reaches only the benchmark, which then stops them in order.
+import { spawnSync } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
+import { join } from 'node:path'
+import { waitForLine } from './processes.mjs'
+
+const STARTUP_MS = 30_000
+
+let serveArgs = null
+/** `bin/gitward serve`, or the fallback while the CLI lacks the command. */
+export function serveCommand(root, log) {
+  if (serveArgs !== null) return serveArgs
+  const probe = spawnSync(process.execPath, [join(root, 'bin', 'gitward'), 'serve', '--help'], { encoding: 'utf8', timeout: 30_000 })
+  // `--help` on an unknown command may still print the program's help and
+  // exit 0, so look for a serve option in the output.
+  if (probe.status === 0 && probe.stdout.includes('--listen')) {
+    serveArgs = { args: [join(root, 'bin', 'gitward'), 'serve'], via: 'bin/gitward serve' }
+  } else {
+    log('note: `gitward serve` is not available in this build; running the serve command through test/bench/serve-fallback.mjs')
+    serveArgs = { args: [join(root, 'test', 'bench', 'serve-fallback.mjs')], via: 'serve-fallback.mjs (dist/cli/commands/serve.js)' }
+  }
+  return serveArgs
+}
+
+/** A clean environment for a server: nothing from the caller's GITWARD_* settings leaks in. */
+export function serverEnv(settings = {}) {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', HOME: process.env.HOME ?? '/' }
+  for (const [k, v] of Object.entries(settings)) env[`GITWARD_${k.toUpperCase()}`] = String(v)
+  return env
+}
+
+async function startServer({ registry, label, command, args, env, logFile, pattern }) {
+  const out = openSync(logFile, 'a')
+  let p
+  try {
+    p = registry.start(command, args, { env, stdio: ['ignore', out, 'pipe'], detached: true }, label)
+  } finally {
+    closeSync(out)
+  }
+  const match = await waitForLine(p.child.stderr, pattern, { timeoutMs: STARTUP_MS, exited: p.done, what: label }).catch(async e => {
+    await registry.stop(p)
+    throw e
+  })
+  // Keep reading stderr so the server never blocks on a full pipe.
+  p.child.stderr.resume()
+  const url = match[1]
+  return {
+    label,
+    url,
+    port: Number(new URL(url).port),
+    pid: p.child.pid,
+    stop: () => registry.stop(p),
+  }
+}
+
+export function startGitward({ registry, root, db, repos, settings, logFile, label = 'gitward', log }) {
+  const cmd = serveCommand(root, log)
+  return startServer({
+    registry,
+    label,
+    command: process.execPath,
+    args: [...cmd.args, '--init', '--listen', '127.0.0.1:0', '--db', db, '--repos', repos],
+    env: serverEnv(settings),
+    logFile,
+    pattern: /gitward is listening on (http:\/\/127\.0\.0\.1:\d+)/,
+  })
+}
+
+export function startDirect({ registry, root, repos, settings, logFile, label = 'direct' }) {
+  return startServer({
+    registry,
+    label,
+    command: process.execPath,
+    args: [join(root, 'test', 'bench', 'direct-backend.mjs'), '--repos', repos, '--port', '0'],
+    env: serverEnv(settings),
+    logFile,
+    pattern: /direct backend is listening on (http:\/\/127\.0\.0\.1:\d+)/,
+  })
+}
+
+/** Run the gitward CLI (admin commands); resolves stdout, throws with stderr on failure. */
+export function gitwardCli({ root, db, repos, args }) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'gitward'), '--db', db, '--repos', repos, ...args], {
+    encoding: 'utf8',
+    env: serverEnv(),
+    timeout: 60_000,
+  })
+  if (r.status !== 0) throw new Error(`gitward ${args.slice(0, 2).join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.trim()}`)
+  return r.stdout
+}

@@ -1,0 +1,88 @@
+// Runs the real bin/gitward (from the built dist/) in a temp directory, with
+// --db and --repos inside it, git isolated from the machine's configuration,
+// and a cheap bcrypt cost. Shared by the tests under test/cli/.
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import type { Test } from 'tap'
+
+export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))
+export const BIN = path.join(ROOT, 'bin', 'gitward')
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Environment for the CLI: nothing from the test runner's own GITWARD_* or git config. */
+export function cliEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    HOME: path.join(dir, 'home'),
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GITWARD_BCRYPT_COST: '4',
+    ...extra,
+  }
+}
+
+/** Run `node bin/gitward ...args` with cwd `dir`; `--db`/`--repos` point into `dir` unless `raw`. */
+export function gitward(
+  dir: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; raw?: boolean } = {},
+): Promise<CliResult> {
+  const where = options.raw === true ? [] : ['--db', path.join(dir, 'gitward.db'), '--repos', path.join(dir, 'repos')]
+  return new Promise(resolve => {
+    execFile(
+      process.execPath,
+      [BIN, ...where, ...args],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000, env: cliEnv(dir, options.env) },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
+        resolve({ code, stdout, stderr })
+      },
+    )
+  })
+}
+
+/** Run several independent invocations a few at a time (bounded). */
+export async function gitwardAll(dir: string, list: ReadonlyArray<readonly string[]>, width = 3): Promise<CliResult[]> {
+  const out: CliResult[] = []
+  for (let i = 0; i < list.length; i += width) {
+    out.push(...(await Promise.all(list.slice(i, i + width).map(args => gitward(dir, args)))))
+  }
+  return out
+}
+
+/** A UTC date `days` from now. Acceptance uses +2 or more so a run across midnight cannot flake. */
+export const day = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)
+
+/** Row counts, to prove a refused command changed nothing. */
+export function counts(dbFile: string): Record<string, number> {
+  const db = new Database(dbFile, { readonly: true })
+  try {
+    const n = (sql: string) => db.prepare(sql).pluck().get() as number
+    return {
+      projects: n('SELECT count(*) FROM projects'),
+      tokens: n('SELECT count(*) FROM tokens'),
+      revoked: n('SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL'),
+      audit: n('SELECT count(*) FROM audit'),
+      groups: n('SELECT count(*) FROM group_settings'),
+    }
+  } finally {
+    db.close()
+  }
+}
+
+/** One plain sentence on stderr, nothing on stdout, no stack, no usage dump. */
+export function assertOneSentence(t: Test, r: CliResult, code: number, pattern: RegExp, label: string): void {
+  t.equal(r.code, code, `${label}: exit code (${r.stderr.trim()})`)
+  t.match(r.stderr, /^gitward: [^\n]+\n$/, `${label}: one line`)
+  t.match(r.stderr, pattern, label)
+  t.notMatch(r.stderr, /Usage:|\n\s+at /, `${label}: no usage or stack`)
+  t.equal(r.stdout, '', `${label}: nothing on stdout`)
+}
