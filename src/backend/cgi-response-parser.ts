@@ -125,10 +125,6 @@ export class CgiResponseParser extends Transform {
     this.#reader = new CgiHeadReader(options.maxHeaderBytes)
   }
 
-  get headComplete(): boolean {
-    return this.#reader.done
-  }
-
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     let step: { head?: CgiHead; body?: Buffer }
     try {

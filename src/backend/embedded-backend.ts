@@ -213,7 +213,12 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     let isClosed = false
     let resolveClosed = (): void => {}
     const closed = new Promise<void>(resolve => (resolveClosed = resolve))
-    const stop = (): void => terminate(child, () => isClosed, closed)
+    let stopping = false
+    const stop = (): void => {
+      if (stopping) return
+      stopping = true
+      terminate(child, () => isClosed, closed)
+    }
     running.set(child, { stop, closed })
 
     const errors = tail(STDERR_LOG_BYTES)
@@ -419,19 +424,31 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       // can enter it, which also covers the moment between the socket's
       // creation (with the process umask) and its chmod to 0600.
       const dir = await mkdtemp(path.join(parentDir, 'gitward-backend-'))
-      socketDirs.push(dir)
-      await chmod(dir, 0o700)
       const socketPath = path.join(dir, 'backend.sock')
-      if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-        throw new GitwardError(
-          'INVALID_CONFIG',
-          `The backend socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter runtime directory.`,
-        )
+      try {
+        await chmod(dir, 0o700)
+        if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+          throw new GitwardError(
+            'INVALID_CONFIG',
+            `The backend socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; ` +
+              'use a shorter runtime directory.',
+          )
+        }
+        const server = await startServer((s, done) => {
+          s.listen(socketPath, () => done())
+        })
+        socketDirs.push(dir)
+        try {
+          await chmod(socketPath, 0o600)
+        } catch (err) {
+          servers.splice(servers.indexOf(server), 1)
+          server.close()
+          throw err
+        }
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true })
+        throw err
       }
-      await startServer((server, done) => {
-        server.listen(socketPath, () => done())
-      })
-      await chmod(socketPath, 0o600)
       logger.debug('embedded backend listening', { socketPath })
       return { socketPath }
     },
@@ -441,7 +458,10 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       // The backend believes x-gitward-remote-user; reachable from another
       // machine, anyone could claim an identity and push.
       if (!isLoopback(host)) {
-        throw new GitwardError('INVALID_CONFIG', `The embedded backend listens on loopback addresses only, not ${host}.`)
+        throw new GitwardError(
+          'INVALID_CONFIG',
+          `The embedded backend listens on loopback addresses only, not ${host}.`,
+        )
       }
       const server = await startServer((s, done) => {
         s.listen(port, host, () => done())

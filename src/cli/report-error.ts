@@ -10,19 +10,46 @@ export const EXIT_OK = 0
 export const EXIT_USAGE = 2
 export const EXIT_ENVIRONMENT = 3
 
-/** The words of argv that name (sub)commands, for a "see ... --help" hint. */
-export function commandPath(program: Command, argv: readonly string[]): string[] {
+interface ArgvShape {
+  /** Names of the (sub)commands argv selects, e.g. ['token', 'create']. */
+  path: string[]
+  /** Words that are neither commands, options nor option values. */
+  operands: string[]
+}
+
+/** A rough reading of argv (commander does the real parsing), for hints. */
+export function readArgv(program: Command, argv: readonly string[]): ArgvShape {
   const path: string[] = []
+  const operands: string[] = []
+  const chain: Command[] = [program]
   let current = program
-  for (const word of argv) {
-    if (word === '--') break
-    const sub = current.commands.find(c => c.name() === word || c.aliases().includes(word))
-    if (sub === undefined) continue
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string
+    if (word === '--') {
+      operands.push(...argv.slice(i + 1))
+      break
+    }
+    if (word.startsWith('-')) {
+      const flag = word.split('=')[0]
+      const option = chain.flatMap(c => c.options).find(o => o.long === flag || o.short === flag)
+      // An option that takes a value consumes the next word unless given as --x=value.
+      if (option !== undefined && (option.required || option.optional) && !word.includes('=')) i++
+      continue
+    }
+    const sub = operands.length === 0 ? current.commands.find(c => c.name() === word || c.aliases().includes(word)) : undefined
+    if (sub === undefined) {
+      operands.push(word)
+      continue
+    }
     path.push(sub.name())
+    chain.push(sub)
     current = sub
   }
-  return path
+  return { path, operands }
 }
+
+/** The words of argv that name (sub)commands, for a "see ... --help" hint. */
+export const commandPath = (program: Command, argv: readonly string[]): string[] => readArgv(program, argv).path
 
 /**
  * When argv names a command that only groups subcommands (or nothing at all)
@@ -30,13 +57,11 @@ export function commandPath(program: Command, argv: readonly string[]): string[]
  */
 export function missingSubcommand(program: Command, argv: readonly string[]): string | undefined {
   if (argv.some(a => a === '-h' || a === '--help' || a === '--version' || a === 'help')) return undefined
-  const path = commandPath(program, argv)
+  const { path, operands } = readArgv(program, argv)
+  if (operands.length > 0) return undefined
   let command = program
   for (const name of path) command = command.commands.find(c => c.name() === name) ?? command
   if (command.commands.length === 0) return undefined
-  const last = path[path.length - 1]
-  const rest = last === undefined ? argv : argv.slice(argv.lastIndexOf(last) + 1)
-  if (rest.length > 0) return undefined
   const names = command.commands.map(c => c.name()).filter(n => n !== 'help')
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('')
   const full = ['gitward', ...path].join(' ')
@@ -64,8 +89,9 @@ export function reportError(
       case 'commander.version':
         return EXIT_OK
       case 'commander.help':
-        // `gitward` or `gitward token` alone: the help was printed to stderr.
-        return EXIT_USAGE
+        // `gitward help repo` prints help and exits 0; help printed because
+        // a command was missing goes to stderr with a non-zero code.
+        return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE
       default: {
         const what = sentence(error.message.replace(/^error:\s*/, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)'))
         const cmd = ['gitward', ...commandPath(context.program, context.argv)].join(' ')

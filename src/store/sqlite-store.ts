@@ -64,6 +64,16 @@ interface AuditRow {
 
 const DATE_FORMAT = /^\d{4}-\d{2}-\d{2}$/
 
+/**
+ * The server's per-request queries: a primary-key lookup (joined to the
+ * project by its primary key) and a unique-index lookup. Exported so a test
+ * can check the query plan never scans a table.
+ */
+export const HOT_PATH_SQL = Object.freeze({
+  findToken: `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = ?`,
+  findProject: 'SELECT id, path, visibility, created_at FROM projects WHERE path = ?',
+})
+
 function projectFromRow(row: ProjectRow): Project {
   if (!isVisibility(row.visibility)) {
     throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown visibility; the database was changed outside gitward.`)
@@ -106,6 +116,7 @@ export class SqliteStore implements Store {
   readonly #insertAudit: Database.Statement<{ at: string; actor: string; action: string; target: string; details: string }>
   readonly #listAudit: Database.Statement<[], AuditRow>
   readonly #listTokens: Database.Statement<{ project: string | null; group: string | null; all: number }, TokenRow>
+  readonly #touchMany: Database.Transaction<(uses: ReadonlyArray<{ id: string; at: Timestamp }>) => number>
 
   constructor(db: Database.Database, options: { file: string; clock: Clock; logger?: Logger }) {
     this.#db = db
@@ -113,12 +124,8 @@ export class SqliteStore implements Store {
     this.#clock = options.clock
     this.#logger = options.logger ?? silentLogger
     const prepared = guarded(this.file, () => ({
-      findToken: db.prepare<[string], TokenRow>(
-        `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = ?`,
-      ),
-      findProject: db.prepare<[string], ProjectRow>(
-        'SELECT id, path, visibility, created_at FROM projects WHERE path = ?',
-      ),
+      findToken: db.prepare<[string], TokenRow>(HOT_PATH_SQL.findToken),
+      findProject: db.prepare<[string], ProjectRow>(HOT_PATH_SQL.findProject),
       // Only moves forward, so a late batch cannot overwrite a newer time.
       touchToken: db.prepare<{ id: string; at: string }>(
         'UPDATE tokens SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)',
@@ -171,6 +178,11 @@ export class SqliteStore implements Store {
     this.#insertAudit = prepared.insertAudit
     this.#listAudit = prepared.listAudit
     this.#listTokens = prepared.listTokens
+    this.#touchMany = db.transaction((uses: ReadonlyArray<{ id: string; at: Timestamp }>) => {
+      let changed = 0
+      for (const use of uses) changed += this.#touchToken.run({ id: use.id, at: use.at }).changes
+      return changed
+    })
   }
 
   #now(): Timestamp {
@@ -273,11 +285,7 @@ export class SqliteStore implements Store {
 
   async recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void> {
     if (uses.length === 0) return
-    const changed = this.#write(() => {
-      let n = 0
-      for (const use of uses) n += this.#touchToken.run({ id: use.id, at: use.at }).changes
-      return n
-    })
+    const changed = this.#run(() => this.#touchMany.immediate(uses))
     this.#logger.debug('recorded token use', { batch: uses.length, changed })
   }
 

@@ -4,7 +4,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { execFile, spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync, symlinkSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -204,6 +204,14 @@ t.test('the private socket is 0600 in a 0700 directory and serves requests', asy
   t.match(r.body.toString('latin1'), /# service=git-upload-pack/)
   await h.backend.close()
   t.notOk(existsSync(path.dirname(h.socketPath)), 'close() removes the socket directory')
+})
+
+t.test('a socket path too long for sun_path is refused and leaves nothing behind', async t => {
+  const h = await start(t)
+  const deep = path.join(h.dir, 'x'.repeat(60), 'y'.repeat(60))
+  mkdirSync(deep, { recursive: true })
+  await t.rejects(h.backend.listenPrivate(deep), { code: 'INVALID_CONFIG', message: /longer than 107 bytes/ })
+  t.same(readdirSync(deep), [], 'the temporary directory was removed')
 })
 
 t.test('the TCP listener accepts loopback addresses only', async t => {

@@ -142,8 +142,10 @@ export async function startNginxPeer({ registry, root, dir, reposRoot, user, pas
       }
       throw new Error(`nginx did not start:\n${tail}`)
     }
+    const version = /nginx\/(\S+)/.exec(spawnSync(nginx, ['-v'], { encoding: 'utf8' }).stderr ?? '')?.[1] ?? 'unknown'
     return {
       available: true,
+      version,
       plain: { label: 'nginx', url: `http://127.0.0.1:${plainPort}` },
       auth: { label: 'nginx-auth', url: `http://127.0.0.1:${authPort}` },
       fcgiProcesses,

@@ -199,7 +199,7 @@ async function main(registry) {
     machine,
     load: { samples: loadSamples, min: Math.min(...loadSamples), median: median(loadSamples), max: Math.max(...loadSamples) },
     fixtures: fixtures.stats,
-    peer: peer.available ? { available: true, fcgiProcesses: peer.fcgiProcesses } : { available: false, reason: peer.reason },
+    peer: peer.available ? { available: true, version: peer.version, fcgiProcesses: peer.fcgiProcesses } : { available: false, reason: peer.reason },
     options,
     figures,
   }
@@ -241,6 +241,7 @@ process.on('exit', () => registry.killAllNow())
 main(registry).then(
   () => registry.stopAll(),
   async error => {
+    if (stopping) return // interrupted: the failure is the interruption itself
     log(`benchmark failed: ${error instanceof Error ? error.stack : String(error)}`)
     await registry.stopAll()
     process.exitCode = 1

@@ -82,18 +82,25 @@ export interface Watch {
   untouched(t: Test, what: string): Promise<void>
   /** Requests forwarded since the watch began (after settling). */
   forwarded(): Promise<number>
+  /** The request lines of those forwarded requests. */
+  forwardedLines(): Promise<RequestLine[]>
 }
 
 /** Start watching a harness (and the refs of `projects`) before an attack. */
 export async function watch(h: Harness, projects: readonly string[] = []): Promise<Watch> {
   await settle(h, 100)
   const allowed = allowedCount(h)
+  const lines = requestLines(h).length
   const refs = new Map<string, string>()
   for (const p of projects) refs.set(p, await refsOf(h, p))
   return {
     forwarded: async () => {
       await settle(h)
       return allowedCount(h) - allowed
+    },
+    forwardedLines: async () => {
+      await settle(h)
+      return requestLines(h).slice(lines).filter(l => l.decision === 'allow')
     },
     untouched: async (t, what) => {
       await settle(h)

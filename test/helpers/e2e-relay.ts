@@ -9,7 +9,8 @@ import { connect, createServer, type Socket } from 'node:net'
 export type Direction = 'up' | 'down'
 
 export interface RelayOptions {
-  targetPort: number
+  /** Where to connect; a function is asked on every connection (the target may start later). */
+  targetPort: number | (() => number)
   targetHost?: string
   /** Hold this direction of a connection once it has carried `holdAfterBytes`. */
   hold?: { direction: Direction; afterBytes: number }
@@ -104,7 +105,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   }
 
   const server = createServer(client => {
-    const upstream = connect(options.targetPort, host)
+    const upstream = connect(typeof options.targetPort === 'function' ? options.targetPort() : options.targetPort, host)
     sockets.add(client)
     sockets.add(upstream)
     // Either side going away takes the other with it, as a dead peer would.

@@ -285,3 +285,15 @@ t.test('a row changed outside gitward fails closed', async t => {
   raw.close()
   await rejectsWith(t, store.findToken(tok.id), 'DB_UNAVAILABLE')
 })
+
+t.test('the hot path queries are index lookups, never table scans', async t => {
+  const { file } = await setup(t)
+  const { HOT_PATH_SQL } = await import('../../src/store/sqlite-store.js')
+  const raw = new Database(file, { readonly: true })
+  t.teardown(() => raw.close())
+  for (const [name, sql] of Object.entries(HOT_PATH_SQL)) {
+    const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('x') as Array<{ detail: string }>).map(r => r.detail)
+    t.ok(plan.length > 0, name)
+    for (const step of plan) t.match(step, /^SEARCH .* USING (INTEGER PRIMARY KEY|INDEX|PRIMARY KEY)/, `${name}: ${step}`)
+  }
+})

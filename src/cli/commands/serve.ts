@@ -141,7 +141,10 @@ export function registerServe(program: Command, act: (flags: ServeFlags) => Prom
       'after',
       '\nExamples:\n  gitward serve --init\n  gitward serve --listen 0.0.0.0:443 --tls-cert /etc/gitward/cert.pem --tls-key /etc/gitward/key.pem\n  gitward serve --upstream http://127.0.0.1:8081\n',
     )
-    .action(async (flags: ServeFlags) => act(flags))
+    // The program's global --db/--repos/--config take these words wherever
+    // they appear (`gitward serve --db x` included), so serve's own options
+    // only ever see them through optsWithGlobals.
+    .action(async (_flags: ServeFlags, command: Command) => act(command.optsWithGlobals<ServeFlags>()))
 }
 
 export const processSignals: SignalSource = {

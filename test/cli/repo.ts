@@ -1,0 +1,61 @@
+// `gitward repo create|list` through the real bin/gitward.
+import t from 'tap'
+import fs from 'node:fs'
+import path from 'node:path'
+import { assertOneSentence, counts, gitward, gitwardAll } from '../helpers/cli-bin.js'
+
+t.test('repo create and list', async t => {
+  const dir = t.testdir({ home: {} })
+  const created = await gitward(dir, ['repo', 'create', 'acme/app'])
+  t.equal(created.code, 0, created.stderr)
+  const repoDir = path.join(fs.realpathSync(dir), 'repos', 'acme', 'app.git')
+  t.equal(created.stdout, `Registered project acme/app (private); created the bare repository ${repoDir}.\n`)
+  t.equal(fs.readFileSync(path.join(repoDir, 'HEAD'), 'utf8'), 'ref: refs/heads/main\n')
+  t.equal(fs.statSync(path.join(dir, 'gitward.db')).mode & 0o777, 0o600)
+
+  const pub = await gitward(dir, ['repo', 'create', 'acme/docs.git', '--visibility', 'public', '--default-branch', 'trunk'])
+  t.equal(pub.code, 0, pub.stderr)
+  t.equal(fs.readFileSync(path.join(dir, 'repos', 'acme', 'docs.git', 'HEAD'), 'utf8'), 'ref: refs/heads/trunk\n')
+
+  const [human, json] = await gitwardAll(dir, [['repo', 'list'], ['repo', 'list', '--json']])
+  t.match(human!.stdout, /^PATH\s+VISIBILITY\s+CREATED\nacme\/app\s+private\s+\S+Z\nacme\/docs\s+public\s+\S+Z\n$/)
+  t.match(JSON.parse(json!.stdout), [
+    { path: 'acme/app', visibility: 'private', created_at: /Z$/ },
+    { path: 'acme/docs', visibility: 'public' },
+  ])
+})
+
+t.test('repo create adopts an existing bare repository', async t => {
+  const dir = t.testdir({ home: {} })
+  const first = await gitward(dir, ['repo', 'create', 'acme/app'])
+  t.equal(first.code, 0)
+  // Register the same repositories root in a second database.
+  const other = await gitward(dir, ['--db', path.join(dir, 'other.db'), 'repo', 'create', 'acme/app'])
+  t.equal(other.code, 0, other.stderr)
+  t.match(other.stdout, /adopted the existing bare repository/)
+})
+
+t.test('bad input: one sentence, nothing changes', async t => {
+  const dir = t.testdir({ home: {} })
+  t.equal((await gitward(dir, ['repo', 'create', 'acme/app'])).code, 0)
+  fs.mkdirSync(path.join(dir, 'repos', 'acme', 'junk.git'))
+  const db = path.join(dir, 'gitward.db')
+  const table: Array<[string, string[], number, RegExp]> = [
+    ['already registered', ['repo', 'create', 'acme/app'], 1, /^gitward: the project "acme\/app" is already registered\.\n$/],
+    ['malformed path', ['repo', 'create', 'acme//app'], 1, /is not a valid project path: a path must not start or end with "\/" or contain "\/\/"\./],
+    ['traversal', ['repo', 'create', '../etc'], 1, /must not start with "\."/],
+    ['bad visibility', ['repo', 'create', 'acme/x', '--visibility', 'internal'], 1, /unknown visibility "internal"; use private or public\./],
+    ['bad branch', ['repo', 'create', 'acme/y', '--default-branch', 'a b'], 1, /default_branch \(from --default-branch\)/],
+    ['not a repository', ['repo', 'create', 'acme/junk'], 3, /already exists but is not a bare git repository/],
+    ['missing path', ['repo', 'create'], 2, /missing required argument 'path'/],
+    ['unknown repo option', ['repo', 'list', '--all'], 2, /unknown option '--all'; see "gitward repo list --help"/],
+    ['no command', [], 2, /"gitward" needs a command: repo, token, group or audit/],
+    ['unknown command', ['tokens'], 2, /unknown command 'tokens'/],
+  ]
+  const before = counts(db)
+  const results = await gitwardAll(dir, table.map(([, args]) => args))
+  table.forEach(([label, , code, pattern], i) => assertOneSentence(t, results[i]!, code, pattern, label))
+  t.same(counts(db), before, 'the database is unchanged')
+  t.same(fs.readdirSync(path.join(dir, 'repos', 'acme')).sort(), ['app.git', 'junk.git'], 'no repository created')
+  t.same(fs.readdirSync(path.join(dir, 'repos', 'acme', 'junk.git')), [], 'the foreign directory untouched')
+})

@@ -1,0 +1,115 @@
+// Online guessing: after ban_max_failures refused credentials from one
+// address, that address is refused with 403 before any database or bcrypt
+// work — even with a valid token — until ban_time_ms has passed. Only
+// presented-and-refused credentials count (git's first request never has
+// any); a success resets the count; allow-listed addresses are never banned;
+// and X-Forwarded-For only names the client when the peer is a trusted proxy.
+import t, { type Test } from 'tap'
+import { startGitward, type Harness } from '../helpers/gitward.js'
+import { basic, bearer, send, type Answer } from '../helpers/attack-http.js'
+import { requestLines, watch } from '../helpers/attack-observe.js'
+import { formatToken } from '../../src/auth/token-format.js'
+
+const BAN_MS = 60_000
+
+async function setup(t: Test, config: Record<string, string> = {}): Promise<{ h: Harness; token: string; wrong: string }> {
+  const h = await startGitward(t, { config: { ban_max_failures: '3', ban_time_ms: String(BAN_MS), ...config } })
+  await h.createProject('acme/app')
+  const m = await h.mint({ project: 'acme/app' })
+  // Well formed, the right id, the wrong secret: the costly kind of guess
+  // (a lookup and a bcrypt compare each).
+  const wrong = formatToken('gwpat-', m.id, 'W'.repeat(32))
+  return { h, token: m.token, wrong }
+}
+
+const pull = (h: Harness, authorization?: string, extra: ReadonlyArray<readonly [string, string]> = []): Promise<Answer> =>
+  send(h.app.port, '/acme/app.git/info/refs?service=git-upload-pack', {
+    headers: [...(authorization === undefined ? [] : ([['Authorization', authorization]] as const)), ...extra],
+  })
+
+const BANNED = /too many failed authentication attempts/i
+
+t.test('three refused tokens ban the address: the fourth request, with a valid token, is 403 with no bcrypt compare', async t => {
+  const { h, token, wrong } = await setup(t)
+  for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong))).status, 401, `guess ${i + 1}: 401`)
+  const compares = h.app.verifier.stats.compares
+  const w = await watch(h)
+  const r = await pull(h, basic(token))
+  t.equal(r.status, 403)
+  t.match(r.body, BANNED)
+  t.equal(h.app.verifier.stats.compares, compares, 'no bcrypt compare for a banned address')
+  t.equal((await pull(h)).status, 403, 'an anonymous request from the address: 403 too')
+  t.equal((await pull(h, bearer(token))).status, 403, 'Bearer too')
+  const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', token), 'banned-clone'])
+  t.not(clone.code, 0, 'git clone fails')
+  t.match(clone.stderr, BANNED, 'and git shows why')
+  t.equal(h.app.verifier.stats.compares, compares, 'still no compare')
+  await w.untouched(t, 'banned address')
+})
+
+t.test('malformed credentials count as failures too', async t => {
+  const { h, token } = await setup(t)
+  for (const bad of ['Basic !!!', bearer('gwpat-short'), 'Token x']) t.equal((await pull(h, bad)).status, 401)
+  t.equal((await pull(h, basic(token))).status, 403)
+})
+
+t.test('credential-less requests never count toward a ban', async t => {
+  const { h, token } = await setup(t)
+  for (let i = 0; i < 10; i++) t.equal((await pull(h)).status, 401, `anonymous request ${i + 1}: 401`)
+  t.equal((await pull(h, basic(token))).status, 200, 'the valid token still works')
+  const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', token), 'clone'])
+  t.equal(clone.code, 0, 'git (whose first request has no credentials) clones')
+})
+
+t.test('a success resets the failure count', async t => {
+  const { h, token, wrong } = await setup(t)
+  for (let round = 0; round < 3; round++) {
+    t.equal((await pull(h, basic(wrong))).status, 401)
+    t.equal((await pull(h, basic(wrong))).status, 401)
+    t.equal((await pull(h, basic(token))).status, 200, `round ${round + 1}: two failures then a success: 200`)
+  }
+})
+
+t.test('an allow-listed address is never banned', async t => {
+  const { h, token, wrong } = await setup(t, { ban_allowlist: '127.0.0.1' })
+  for (let i = 0; i < 10; i++) t.equal((await pull(h, basic(wrong))).status, 401)
+  t.equal((await pull(h, basic(token))).status, 200)
+})
+
+t.test('ban_enabled=false disables banning', async t => {
+  const { h, token, wrong } = await setup(t, { ban_enabled: 'false' })
+  for (let i = 0; i < 10; i++) t.equal((await pull(h, basic(wrong))).status, 401)
+  t.equal((await pull(h, basic(token))).status, 200)
+})
+
+t.test('the ban lifts once the clock passes ban_time_ms, not before', async t => {
+  const { h, token, wrong } = await setup(t)
+  for (let i = 0; i < 3; i++) await pull(h, basic(wrong))
+  t.equal((await pull(h, basic(token))).status, 403)
+  h.clock.advance(BAN_MS - 1)
+  t.equal((await pull(h, basic(token))).status, 403, 'one millisecond before the end: still banned')
+  h.clock.advance(1)
+  t.equal((await pull(h, basic(token))).status, 200, 'at ban_time_ms: lifted')
+  t.equal((await pull(h, basic(wrong))).status, 401, 'and the count starts afresh')
+  t.equal((await pull(h, basic(token))).status, 200)
+})
+
+t.test('X-Forwarded-For is ignored when the peer is not a trusted proxy', async t => {
+  const { h, token, wrong } = await setup(t)
+  // Rotating the claimed address does not dodge the ban…
+  for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong), [['X-Forwarded-For', `198.51.100.${i + 1}`]])).status, 401)
+  t.equal((await pull(h, basic(token), [['X-Forwarded-For', '198.51.100.99']])).status, 403, 'the real peer is banned whatever it claims')
+  t.ok(requestLines(h).every(l => l.client === '127.0.0.1'), 'every request was logged under the real peer')
+})
+
+t.test('X-Forwarded-For names the client when the peer is a trusted proxy', async t => {
+  const { h, token, wrong } = await setup(t, { trusted_proxies: '127.0.0.1' })
+  const attacker: [string, string] = ['X-Forwarded-For', '203.0.113.7']
+  const victim: [string, string] = ['X-Forwarded-For', '203.0.113.8']
+  for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong), [attacker])).status, 401)
+  t.equal((await pull(h, basic(token), [attacker])).status, 403, 'the client behind the proxy is banned')
+  t.equal((await pull(h, basic(token), [victim])).status, 200, 'another client behind the same proxy is not')
+  t.equal((await pull(h, basic(token))).status, 200, 'nor the proxy itself')
+  // A spoofed leftmost hop does not help: the proxy appends the real one.
+  t.equal((await pull(h, basic(token), [['X-Forwarded-For', '203.0.113.8, 203.0.113.7']])).status, 403, 'the nearest untrusted hop is the client')
+})
