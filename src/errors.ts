@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   REPOSITORY_ERROR: { status: 500, exit: 3 },
   UPSTREAM_FAILED: { status: 502, exit: 3 },
   OVERLOADED: { status: 503, exit: 3 },
+  LISTEN_FAILED: { status: 500, exit: 3 },
 } as const satisfies Record<string, { status: number; exit: number }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

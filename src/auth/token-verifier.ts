@@ -34,6 +34,8 @@ export interface VerifierStats {
   compares: number
   /** Verdicts answered from the cache. */
   cacheHits: number
+  /** Token rows read from the store (a malformed token must cost none). */
+  lookups: number
 }
 
 export interface TokenVerifier {
@@ -43,7 +45,7 @@ export interface TokenVerifier {
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { prefix, store, hasher, cache, limiter, clock } = options
-  const stats: VerifierStats = { compares: 0, cacheHits: 0 }
+  const stats: VerifierStats = { compares: 0, cacheHits: 0, lookups: 0 }
 
   const valid = (row: TokenRecord): TokenCheck => ({
     kind: 'valid',
@@ -61,6 +63,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return { kind: 'refused', reason: 'mismatch' }
     }
 
+    stats.lookups++
     const row = await store.findToken(parsed.token.id)
     if (row === undefined) return { kind: 'refused', reason: 'unknown' }
     if (row.revokedAt !== null) return { kind: 'refused', reason: 'revoked' }

@@ -7,6 +7,7 @@ import https from 'node:https'
 import type { Socket } from 'node:net'
 import type { Logger } from '../log/logger.js'
 import type { Gate } from './gate.js'
+import { GitwardError } from '../errors.js'
 
 export interface PublicServerOptions {
   gate: Gate
@@ -29,6 +30,19 @@ export interface PublicServer {
   inFlight(): number
   /** Stop accepting; wait up to graceMs for in-flight requests; then cut the rest. */
   shutdown(graceMs: number): Promise<{ cut: number }>
+}
+
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): GitwardError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`
+  const why =
+    e.code === 'EADDRINUSE'
+      ? 'the address is already in use; stop the other program or choose another --listen'
+      : e.code === 'EACCES'
+        ? 'permission denied; ports below 1024 need CAP_NET_BIND_SERVICE'
+        : e.code === 'EADDRNOTAVAIL'
+          ? 'no network interface has that address'
+          : `the system refused (${e.code ?? e.message})`
+  return new GitwardError('LISTEN_FAILED', `Cannot listen on ${where}: ${why}.`)
 }
 
 export function createPublicServer(o: PublicServerOptions): PublicServer {
@@ -110,7 +124,7 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
     server,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        server.once('error', reject)
+        server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)))
         server.listen(port, host, () => {
           server.off('error', reject)
           const a = server.address()

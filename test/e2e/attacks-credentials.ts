@@ -89,17 +89,18 @@ const cases: Case[] = [
 for (const c of cases) {
   t.test(`credential: ${c.name}`, async t => {
     const w = await watch(h)
-    const compares = h.app.verifier.stats.compares
+    const { compares, lookups } = h.app.verifier.stats
     const r = await rawRequest(port, httpBytes([REQUEST_LINE, 'Host: 127.0.0.1', ...c.headers]))
     const expected = c.status ?? 401
     t.equal(r.status, expected, `answered ${expected}`)
     if (expected === 401) t.match(r.headers['www-authenticate'] ?? '', /^Basic realm=/, 'with a Basic challenge')
     t.equal(h.app.verifier.stats.compares, compares, 'no bcrypt compare ran')
+    t.equal(h.app.verifier.stats.lookups, lookups, 'no token was looked up in the database')
     await w.untouched(t, c.name)
   })
 }
 
-t.test('cheap rejection: malformed tokens cost no bcrypt compare', async t => {
+t.test('cheap rejection: malformed tokens cost no bcrypt compare and no database lookup', async t => {
   const body = token.slice('gwpat-'.length)
   const bad: Array<[string, string]> = [
     ['wrong prefix', `ghp_${body}`],
@@ -112,7 +113,7 @@ t.test('cheap rejection: malformed tokens cost no bcrypt compare', async t => {
     ['the right id with an invented secret', token.replace(/_.*$/, '_') + 'x'.repeat(38)],
   ]
   const w = await watch(h)
-  const compares = h.app.verifier.stats.compares
+  const { compares, lookups } = h.app.verifier.stats
   for (const [name, value] of bad) {
     for (const auth of [basic(value), bearer(value)]) {
       const r = await advertise(port, 'acme/app', 'git-upload-pack', auth)
@@ -120,14 +121,16 @@ t.test('cheap rejection: malformed tokens cost no bcrypt compare', async t => {
     }
   }
   t.equal(h.app.verifier.stats.compares, compares, 'no bcrypt compare ran for any of them')
+  t.equal(h.app.verifier.stats.lookups, lookups, 'and no database lookup')
   await w.untouched(t, 'malformed tokens')
 })
 
 t.test('a well-formed token for an unknown id costs no bcrypt compare', async t => {
   const { formatToken } = await import('../../src/auth/token-format.js')
   const forged = formatToken('gwpat-', 'abcdefghjkmn', 'A'.repeat(32))
-  const compares = h.app.verifier.stats.compares
+  const { compares, lookups } = h.app.verifier.stats
   const r = await send(port, '/acme/app.git/info/refs?service=git-upload-pack', { headers: [['Authorization', basic(forged)]] })
   t.equal(r.status, 401)
-  t.equal(h.app.verifier.stats.compares, compares, 'an unknown id is refused after one lookup, without bcrypt')
+  t.equal(h.app.verifier.stats.lookups, lookups + 1, 'an unknown id costs one lookup')
+  t.equal(h.app.verifier.stats.compares, compares, 'and no bcrypt compare')
 })

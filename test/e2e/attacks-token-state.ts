@@ -6,7 +6,7 @@
 import t from 'tap'
 import { startGitward } from '../helpers/gitward.js'
 import { advertise, basic, bearer } from '../helpers/attack-http.js'
-import { watch } from '../helpers/attack-observe.js'
+import { waitFor, watch } from '../helpers/attack-observe.js'
 import { findLibfaketime, startFakeTimeServer } from '../helpers/attack-faketime.js'
 
 t.test('revocation with a warm cache: the very next request is refused', async t => {
@@ -80,11 +80,15 @@ for (const timeZone of ['America/Los_Angeles', 'Asia/Tokyo']) {
     }
     // The server really ran on the fake clock: its request log lines carry
     // the instants set above (the logger writes the injected clock's UTC time).
-    const logged = server
-      .output()
-      .split('\n')
-      .filter(l => l.includes('"msg":"request"'))
-      .map(l => (JSON.parse(l) as { time: string }).time)
+    const requestTimes = (): string[] =>
+      server
+        .output()
+        .split('\n')
+        .filter(l => l.includes('"msg":"request"'))
+        .map(l => (JSON.parse(l) as { time: string }).time)
+    // Each line is written when its response closes; let the last one arrive.
+    await waitFor(() => requestTimes().length >= expiryCases.length, 5000)
+    const logged = requestTimes()
     t.strictSame(
       logged.map(s => s.replace(/\.\d{3}Z$/, 'Z')),
       expiryCases.map(([at]) => at),
