@@ -3,6 +3,7 @@
 // them in order and turns outcomes into answers. Denials never reach the
 // backend, and every request gets exactly one JSON log line.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Transform } from 'node:stream'
 import { classify } from '../git/classify.js'
 import { parseCredentials } from '../auth/credentials.js'
@@ -64,6 +65,13 @@ interface RequestFacts {
 
 export function createGate(o: GateOptions): Gate {
   const trusted = new Set(o.trustedProxies)
+  // Where the previous request on a kept-alive connection ended. By the time
+  // 'request' fires Node has already read the headers and often the first
+  // chunk of the body (all of a small one), so reading the counter then
+  // would leave those bytes out of bytesIn. A request's bytesIn is therefore
+  // what the connection received since the previous request ended: headers
+  // included, and with TLS the record overhead too.
+  const readAtLastEnd = new WeakMap<Socket, number>()
 
   function logLine(req: IncomingMessage, res: ServerResponse, facts: RequestFacts): void {
     const socket = req.socket
@@ -81,6 +89,7 @@ export function createGate(o: GateOptions): Gate {
       tokenId: facts.tokenId,
       client: facts.client,
     })
+    readAtLastEnd.set(socket, socket.bytesRead ?? 0)
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, facts: RequestFacts): Promise<void> {
@@ -177,7 +186,7 @@ export function createGate(o: GateOptions): Gate {
       id: o.newRequestId(),
       started: o.clock.now(),
       client: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted),
-      bytesReadAtStart: req.socket.bytesRead ?? 0,
+      bytesReadAtStart: readAtLastEnd.get(req.socket) ?? 0,
       bytesWrittenAtStart: req.socket.bytesWritten ?? 0,
       decision: 'pending',
     }

@@ -61,6 +61,14 @@ export function formatReport(results) {
     rows.push(['  p99 latency (ms)', f(m('p99ms').direct), f(m('p99ms').gitward), f(i.ratio.gitward.p99, 3), '', f(m('p99ms').nginx), f(m('p99ms')['nginx-auth'], 0), f(i.ratio.nginxAuth.p99, 3)])
   }
   lines.push(table(rows))
+  const cpuLine = (name, x) => {
+    const c = x?.serverCpuSeconds
+    if (!c || !c.direct || !c.gitward) return
+    const one = label => `${label} node ${f(c[label].self)} s + git ${f(c[label].children)} s`
+    lines.push(`  server CPU per ${name} (median): ${one('direct')}; ${one('gitward')}`)
+  }
+  cpuLine('large clone', fig.cloneLarge)
+  cpuLine('push', fig.push)
 
   if (fig.rejections) {
     const r = fig.rejections

@@ -133,8 +133,8 @@ async function main(registry) {
     log,
   })
   if (!peer.available) log(`the nginx peer is skipped: ${peer.reason}`)
-  const tDirect = target({ label: 'direct', url: direct.url, pushConfig: directPushConfig })
-  const tGitward = target({ label: 'gitward', url: gitward.url, auth: gitwardAuth })
+  const tDirect = target({ label: 'direct', url: direct.url, pushConfig: directPushConfig, pid: direct.pid })
+  const tGitward = target({ label: 'gitward', url: gitward.url, auth: gitwardAuth, pid: gitward.pid })
   const readTargets = [tDirect, tGitward]
   if (peer.available) readTargets.push(target({ label: 'nginx', url: peer.plain.url }), target({ label: 'nginx-auth', url: peer.auth.url, auth: nginxAuth }))
 

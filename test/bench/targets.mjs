@@ -5,12 +5,14 @@
 import { rmSync } from 'node:fs'
 import { request } from 'node:http'
 
-export function target({ label, url, auth, pushConfig = {} }) {
+export function target({ label, url, auth, pushConfig = {}, pid }) {
   return {
     label,
     url,
     auth,
     pushConfig,
+    /** The server's process id when it is one process (direct, gitward): CPU is accounted. */
+    pid,
     repoUrl: project => `${url}/${project}.git`,
   }
 }

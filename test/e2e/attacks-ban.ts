@@ -32,12 +32,13 @@ const BANNED = /too many failed authentication attempts/i
 t.test('three refused tokens ban the address: the fourth request, with a valid token, is 403 with no bcrypt compare', async t => {
   const { h, token, wrong } = await setup(t)
   for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong))).status, 401, `guess ${i + 1}: 401`)
-  const compares = h.app.verifier.stats.compares
+  const { compares, lookups } = h.app.verifier.stats
   const w = await watch(h)
   const r = await pull(h, basic(token))
   t.equal(r.status, 403)
   t.match(r.body, BANNED)
   t.equal(h.app.verifier.stats.compares, compares, 'no bcrypt compare for a banned address')
+  t.equal(h.app.verifier.stats.lookups, lookups, 'and no database lookup')
   t.equal((await pull(h)).status, 403, 'an anonymous request from the address: 403 too')
   t.equal((await pull(h, bearer(token))).status, 403, 'Bearer too')
   const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', token), 'banned-clone'])

@@ -7,6 +7,7 @@ import { startGitward } from '../helpers/gitward.js'
 import { advertise, basic, basicRaw, bearer, send } from '../helpers/attack-http.js'
 import { httpBytes, rawRequest } from '../helpers/attack-raw-http.js'
 import { watch } from '../helpers/attack-observe.js'
+import { formatToken } from '../../src/auth/token-format.js'
 import type { Role } from '../../src/access/role.js'
 import type { Scope } from '../../src/access/scope.js'
 
@@ -126,7 +127,6 @@ t.test('cheap rejection: malformed tokens cost no bcrypt compare and no database
 })
 
 t.test('a well-formed token for an unknown id costs no bcrypt compare', async t => {
-  const { formatToken } = await import('../../src/auth/token-format.js')
   const forged = formatToken('gwpat-', 'abcdefghjkmn', 'A'.repeat(32))
   const { compares, lookups } = h.app.verifier.stats
   const r = await send(port, '/acme/app.git/info/refs?service=git-upload-pack', { headers: [['Authorization', basic(forged)]] })

@@ -179,6 +179,29 @@ t.test('external upstream: only gitward sets the identity headers', async t => {
   t.equal(anonymous['x-gitward-token-id'], undefined)
   t.equal(anonymous['remote-user'], undefined)
 
+  // Hop-by-hop abuse: naming gitward's own identity headers in Connection
+  // (so a proxy would strip them) or asking to switch protocols (h2c
+  // smuggling) changes nothing: the upstream request is built, not filtered.
+  const hop = await rawRequest(
+    h.app.port,
+    httpBytes([
+      'GET /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1',
+      'Host: 127.0.0.1',
+      `Authorization: ${basic(token)}`,
+      'Connection: Upgrade, HTTP2-Settings, X-Gitward-User, X-Gitward-Token-Id, X-Forwarded-For',
+      'Upgrade: h2c',
+      'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA',
+    ]),
+  )
+  t.equal(hop.status, 200, 'answered as plain HTTP/1.1')
+  const hopSeen = seen.at(-1) ?? {}
+  t.equal(hopSeen['x-gitward-user'], `project_${id}_bot`, 'the identity header still arrives')
+  t.equal(hopSeen['x-gitward-token-id'], id)
+  t.equal(hopSeen['x-forwarded-for'], '127.0.0.1')
+  t.equal(hopSeen['upgrade'], undefined, 'no Upgrade is forwarded')
+  t.equal(hopSeen['http2-settings'], undefined)
+  t.notMatch(hopSeen['connection'] ?? '', /gitward|upgrade/i, 'and no Connection naming them')
+
   const before = seen.length
   const push = await send(h.app.port, '/acme/pub.git/info/refs?service=git-receive-pack', { headers: SPOOFED })
   t.equal(push.status, 401, 'an anonymous push advertisement with spoofed headers: 401')

@@ -11,7 +11,7 @@ import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
 import { basic, createRefBody, uploadPackBody } from '../helpers/attack-http.js'
 import { gzipBombOfZeros } from '../helpers/attack-gzip-bomb.js'
 import { gitEnv } from '../helpers/git-client.js'
-import { refsOf, settle, waitFor } from '../helpers/attack-observe.js'
+import { allowedCount, refsOf, settle, waitFor } from '../helpers/attack-observe.js'
 
 const h = await startGitward(t, { config: { headers_timeout_ms: '1000', ban_enabled: 'false' } })
 const port = h.app.port
@@ -174,4 +174,53 @@ t.test('a push cut off mid-pack changes nothing and leaves no git process', asyn
   t.ok(await waitFor(() => active() === 0, 2000), 'it is gone within 2 s of the client leaving')
   await settle(h)
   t.equal(await refsOf(h, 'acme/app'), `refs/heads/main ${sha}\n`, 'no ref was created')
+})
+
+t.test('an oversized negotiation body is refused: declared up front, or counted as it streams', async t => {
+  const g = await startGitward(t, { config: { max_negotiation_bytes: String(64 * 1024), ban_enabled: 'false' } })
+  await g.createProject('acme/app')
+  const m = await g.mint({ project: 'acme/app' })
+  const before = allowedCount(g)
+  const declared = await new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: g.app.port, method: 'POST', path: '/acme/app.git/git-upload-pack', agent: false, headers: { Authorization: basic(m.token), 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Length': String(1 << 30), Expect: '100-continue' } },
+      res => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      },
+    )
+    req.on('error', reject)
+    req.flushHeaders()
+  })
+  t.equal(declared, 413, 'a declared 1 GiB negotiation: 413 before any body is read')
+  await settle(g)
+  t.equal(allowedCount(g), before, 'and it was never forwarded')
+
+  // Chunked, so no length is declared: the gate counts as the bytes flow.
+  const streamed = await new Promise<{ status: number; error?: string }>(resolve => {
+    const req = http.request(
+      { host: '127.0.0.1', port: g.app.port, method: 'POST', path: '/acme/app.git/git-upload-pack', agent: false, headers: { Authorization: basic(m.token), 'Content-Type': 'application/x-git-upload-pack-request', 'Transfer-Encoding': 'chunked' } },
+      res => {
+        res.resume()
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }))
+        res.on('error', e => resolve({ status: res.statusCode ?? 0, error: e.message }))
+      },
+    )
+    req.on('error', e => resolve({ status: 0, error: e.message }))
+    // 64 pkt-lines of 4 KiB each: 256 KiB, four times the limit.
+    const line = Buffer.concat([Buffer.from('1000'), Buffer.alloc(4092, 'a')])
+    let sent = 0
+    const pump = (): void => {
+      while (sent < 64) {
+        sent++
+        if (!req.write(line)) return void req.once('drain', pump)
+      }
+      req.end()
+    }
+    pump()
+  })
+  t.ok(streamed.status === 413 || streamed.status === 0, `a streamed oversized negotiation is cut (${JSON.stringify(streamed)})`)
+  t.ok(await waitFor(() => (g.app.backend?.activeProcesses() ?? -1) === 0, 2000), 'no git process left')
+  const adv = await g.git(['ls-remote', g.repoUrl('acme/app', m.token)])
+  t.equal(adv.code, 0, `the server still serves: ${adv.stderr}`)
 })

@@ -98,6 +98,8 @@ t.test('gitward serve as a process', async t => {
     const tokenId = token.slice('gwpat-'.length, 'gwpat-'.length + 12)
     t.ok(allowed.every(l => l['tokenId'] === tokenId), 'allowed requests name the token by its id')
     t.ok(requests.some(l => l['service'] === 'git-receive-pack' && l['method'] === 'POST' && (l['bytesIn'] as number) > 4 * MiB))
+    // Every request read something: a POST's body counts even when it arrived with its headers.
+    t.same(requests.filter(l => !((l['bytesIn'] as number) > 0)).map(l => l['id']), [], 'no request with bytesIn 0')
     t.ok(requests.some(l => l['service'] === 'git-upload-pack' && l['method'] === 'POST' && (l['bytesOut'] as number) > 4 * MiB))
     const everything = server.stdout() + server.stderr()
     t.notOk(everything.includes(token), 'no token')

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BIN, ROOT } from './gitward.js'
+import { BIN } from './gitward.js'
 
 const LIBFAKETIME = [
   '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
@@ -47,15 +47,6 @@ export interface FakeTimeServer {
   stop(): Promise<void>
 }
 
-// Until `serve` is registered with the CLI, the same production code path
-// (config from the environment, the system clock, startApp) is reached by
-// calling the built serve() directly.
-const DIRECT_SERVE = `
-import { serve, processSignals, systemClock } from ${JSON.stringify(join(ROOT, 'dist', 'cli', 'commands', 'serve.js'))}
-const io = { stdout: s => process.stdout.write(s), stderr: s => process.stderr.write(s), env: process.env, cwd: process.cwd() }
-process.exitCode = await serve({}, io, { clock: systemClock, signals: processSignals })
-`
-
 export async function startFakeTimeServer(options: {
   lib: string
   timeZone: string
@@ -80,12 +71,7 @@ export async function startFakeTimeServer(options: {
     GITWARD_BCRYPT_COST: '4',
     GITWARD_BAN_ENABLED: 'false',
   }
-  try {
-    return await launch([BIN, 'serve'], env, options.dir, setTime)
-  } catch (e) {
-    if (!/unknown command 'serve'/.test(String(e))) throw e
-    return launch(['--input-type=module', '-e', DIRECT_SERVE], env, options.dir, setTime)
-  }
+  return launch([BIN, 'serve'], env, options.dir, setTime)
 }
 
 async function launch(args: string[], env: Record<string, string>, cwd: string, setTime: (instant: Date) => void): Promise<FakeTimeServer> {

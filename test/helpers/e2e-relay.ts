@@ -12,7 +12,7 @@ export interface RelayOptions {
   /** Where to connect; a function is asked on every connection (the target may start later). */
   targetPort: number | (() => number)
   targetHost?: string
-  /** Hold this direction of a connection once it has carried `holdAfterBytes`. */
+  /** Hold this direction of a connection once it has carried more than `afterBytes`. */
   hold?: { direction: Direction; afterBytes: number }
   /** Keep up to this many bytes of each direction, for inspection. */
   recordBytes?: number
@@ -26,8 +26,6 @@ export interface Relay {
   release(): void
   /** What clients sent (up) and what came back (down), up to recordBytes each. */
   recorded(direction: Direction): Buffer
-  /** Connections currently open through the relay. */
-  open(): number
   close(): Promise<void>
 }
 
@@ -141,7 +139,6 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       for (const go of waiting.splice(0)) go()
     },
     recorded: direction => Buffer.concat(records[direction]),
-    open: () => sockets.size / 2,
     close: () =>
       new Promise<void>(resolve => {
         for (const s of sockets) s.destroy()

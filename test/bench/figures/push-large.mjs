@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { rotate } from '../stats.mjs'
-import { summarize } from './clone-large.mjs'
+import { cpuSummary, summarize, withServerCpu } from './clone-large.mjs'
 
 /** An empty bare repository at the push project's path, as `gitward repo create` makes it. */
 export async function freshPushRepository(ctx) {
@@ -41,12 +41,15 @@ export async function timedPush(ctx, t, source, extraConfig = {}) {
 export async function pushFigure(ctx, targets) {
   const source = ctx.fixtures.sources.push
   const samples = Object.fromEntries(targets.map(t => [t.label, []]))
+  const cpu = Object.fromEntries(targets.map(t => [t.label, []]))
   for (let r = 0; r < ctx.options.rounds; r++) {
     for (const t of rotate(targets, r)) {
-      const ms = await timedPush(ctx, t, source)
+      const { ms, cpu: used } = await withServerCpu(t, () => timedPush(ctx, t, source))
       samples[t.label].push(ms / 1000)
-      ctx.log(`  round ${r + 1}: ${t.label} ${(ms / 1000).toFixed(2)} s`)
+      if (used !== null) cpu[t.label].push(used)
+      const cpuText = used === null ? '' : ` (server CPU: node ${used.self.toFixed(2)} s, git ${used.children.toFixed(2)} s)`
+      ctx.log(`  round ${r + 1}: ${t.label} ${(ms / 1000).toFixed(2)} s${cpuText}`)
     }
   }
-  return summarize(samples, 's')
+  return { ...summarize(samples, 's'), serverCpuSeconds: cpuSummary(cpu) }
 }
