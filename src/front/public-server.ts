@@ -103,7 +103,10 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
     socket.end(`HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 34\r\n\r\nThis server is not an HTTP proxy.\n`)
   })
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) {
+    // A response already streaming on this connection must not get an error
+    // page spliced into it: just close.
+    const streaming = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+    if (!socket.writable || streaming) {
       socket.destroy()
       return
     }

@@ -149,6 +149,9 @@ export async function createBareRepository(options: CreateBareRepositoryOptions)
 
   try {
     await options.runGit(['init', '--bare', '--quiet', `--initial-branch=${options.defaultBranch}`], { cwd: target })
+    // Bare repositories keep no reflog by default; with one, every push is
+    // recorded with the bot name of the token that made it (REMOTE_USER).
+    await options.runGit(['config', 'core.logAllRefUpdates', 'true'], { cwd: target })
   } catch (e) {
     removeQuietly(createdParents, target)
     throw e

@@ -6,7 +6,7 @@
 // appears in them, so every e2e test doubles as a secret-leak test.
 import { randomBytes } from 'node:crypto'
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -154,6 +154,8 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
       const secretPart = token.slice(-38)
       if (text.includes(secretPart)) t.fail(`server log contains a token secret (${dir}/server.log)`)
     }
+    // Keep the directory (and its server.log) only when something failed.
+    if (t.passing()) rmSync(dir, { recursive: true, force: true })
   })
   return h
 }

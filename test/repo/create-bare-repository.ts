@@ -162,3 +162,10 @@ t.test('a missing git binary is one sentence', async t => {
   const runGit = execFileGit({ env, git: 'git-does-not-exist-here' })
   await refused(t, createBareRepository({ root, path: 'acme/app', defaultBranch: 'main', runGit }), 'REPOSITORY_ERROR', /was not found/)
 })
+
+t.test('a created repository records who pushed in its reflog', async t => {
+  const root = t.testdir()
+  const repo = await createBareRepository({ root, path: 'acme/app', defaultBranch: 'main', runGit: execFileGit({ env: { PATH: process.env['PATH'] } }) })
+  const value = execFileSync('git', ['--git-dir', repo.dir, 'config', 'core.logAllRefUpdates'], { encoding: 'utf8' }).trim()
+  t.equal(value, 'true')
+})
