@@ -111,7 +111,10 @@ export async function startApp(deps: AppDeps): Promise<App> {
     let forwarder: Forwarder
     let upstream: UpstreamKind
     if (config.upstream !== null) {
-      forwarder = createForwarder({ target: { kind: 'url', url: config.upstream }, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
+      const target = config.upstream.startsWith('unix:')
+        ? ({ kind: 'socket', path: config.upstream.slice('unix:'.length) } as const)
+        : ({ kind: 'url', url: config.upstream } as const)
+      forwarder = createForwarder({ target, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
       upstream = { kind: 'external', identityHeader: config.identity_header, tokenIdHeader: config.token_id_header }
     } else {
       if (!existsSync(config.repos)) {

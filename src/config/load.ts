@@ -94,6 +94,12 @@ function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknow
     }
     case 'url': {
       if (typeof value !== 'string') return { ok: false, problem: 'must be an http:// or https:// URL' }
+      // unix:/path — an upstream on a Unix socket, which file permissions can
+      // keep other local users away from (a loopback port cannot).
+      if (value.startsWith('unix:')) {
+        const socket = value.slice('unix:'.length)
+        return isAbsolute(socket) ? { ok: true, value: `unix:${socket}` } : { ok: false, problem: 'must name an absolute socket path after unix:' }
+      }
       let u: URL
       try {
         u = new URL(value)
