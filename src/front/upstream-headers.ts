@@ -5,6 +5,7 @@
 // Computed before the request reaches the proxy library, so it also holds for
 // requests that carry `Expect:` (for which some proxy versions skip hooks).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { REMOTE_ADDR_HEADER, REMOTE_USER_HEADER } from '../backend/cgi-env.js'
 
 /** Headers git sends that the backend needs; nothing else is forwarded. */
 const PASS_THROUGH = [
@@ -20,8 +21,8 @@ const PASS_THROUGH = [
 ] as const
 
 /** Headers the embedded backend reads; only gitward sets them. */
-export const EMBEDDED_REMOTE_USER = 'x-gitward-remote-user'
-export const EMBEDDED_REMOTE_ADDR = 'x-gitward-remote-addr'
+export const EMBEDDED_REMOTE_USER = REMOTE_USER_HEADER
+export const EMBEDDED_REMOTE_ADDR = REMOTE_ADDR_HEADER
 
 export interface Identity {
   tokenId: string
