@@ -1,7 +1,7 @@
 // The verified-token cache must make tokens cheap without ever making a
 // revoked, expired or wrong token work. Real SQLite file, real bcrypt (cost 4),
 // a manual clock.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ManualClock } from '../../src/clock.js'
@@ -15,7 +15,7 @@ import { formatToken, newSecret, parseToken } from '../../src/auth/token-format.
 
 const PREFIX = 'gwpat-'
 
-async function setup(t: Tap.Test, cacheOptions: { maxEntries?: number; ttlMs?: number } = {}) {
+async function setup(t: Test, cacheOptions: { maxEntries?: number; ttlMs?: number } = {}) {
   const dir = t.testdir()
   const clock = new ManualClock(new Date('2026-06-15T12:00:00Z'))
   const store = await openSqliteStore({ file: join(dir, 'g.db'), clock, busyTimeoutMs: 1000 })
@@ -41,8 +41,6 @@ async function setup(t: Tap.Test, cacheOptions: { maxEntries?: number; ttlMs?: n
   })
   return { store, clock, calls, mint, cache, verifier }
 }
-type Tap = typeof t
-declare namespace Tap { type Test = typeof t }
 
 t.test('first use costs exactly one compare; later uses none', async t => {
   const { mint, verifier, calls } = await setup(t)

@@ -67,6 +67,9 @@ export function formatReport(results) {
     const one = label => `${label} node ${f(c[label].self)} s + git ${f(c[label].children)} s`
     lines.push(`  server CPU per ${name} (median): ${one('direct')}; ${one('gitward')}`)
   }
+  if (fig.cloneSmall?.median['gitward-preauth'] !== undefined) {
+    lines.push(`  small clone through gitward with the token sent up front (no 401 round trip, no credential helper): ${f(fig.cloneSmall.median['gitward-preauth'], 0)} ms, ${f(fig.cloneSmall.ratio.gitwardPreauth, 3)} × direct`)
+  }
   cpuLine('large clone', fig.cloneLarge)
   cpuLine('push', fig.push)
 

@@ -33,7 +33,7 @@ import { checkTargets, formatReport } from './report.mjs'
 import { gitwardCli, startDirect, startGitward, serveCommand } from './servers.mjs'
 import { median } from './stats.mjs'
 import { ensureBinaries } from './system-tools.mjs'
-import { directPushConfig, target } from './targets.mjs'
+import { basicValue, directPushConfig, target } from './targets.mjs'
 import { measureVerification } from './verify-scaling.mjs'
 import { writeWrkScripts } from './wrk.mjs'
 import { cloneLargeFigure } from './figures/clone-large.mjs'
@@ -141,7 +141,12 @@ async function main(registry) {
   log(`figure 1: full clone of the large repository (${(fixtures.stats.large.packBytes / 1e6).toFixed(0)} MB)`)
   figures.cloneLarge = await cloneLargeFigure(ctx, readTargets)
   log('figure 2: clone of the small repository')
-  figures.cloneSmall = await cloneSmallFigure(ctx, readTargets)
+  const tPreauth = target({
+    label: 'gitward-preauth',
+    url: gitward.url,
+    gitConfig: { 'http.extraHeader': `Authorization: ${basicValue(gitwardAuth)}` },
+  })
+  figures.cloneSmall = await cloneSmallFigure(ctx, [...readTargets, tPreauth])
   log(`figure 3: push of ${(fixtures.stats.push.packBytes / 1e6).toFixed(0)} MB into an empty repository`)
   figures.push = await pushFigure(ctx, [tDirect, tGitward])
   if (ctx.wrk !== null) {

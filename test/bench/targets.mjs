@@ -5,12 +5,14 @@
 import { rmSync } from 'node:fs'
 import { request } from 'node:http'
 
-export function target({ label, url, auth, pushConfig = {}, pid }) {
+export function target({ label, url, auth, pushConfig = {}, gitConfig = {}, pid }) {
   return {
     label,
     url,
     auth,
     pushConfig,
+    /** Extra git settings for every operation through this target. */
+    gitConfig,
     /** The server's process id when it is one process (direct, gitward): CPU is accounted. */
     pid,
     repoUrl: project => `${url}/${project}.git`,
@@ -38,7 +40,11 @@ export const basicValue = auth => (auth === undefined ? undefined : `Basic ${Buf
 export async function timedClone(ctx, t, project, dest, extraArgs = []) {
   rmSync(dest, { recursive: true, force: true })
   try {
-    const r = await ctx.git.must(['clone', '--quiet', ...extraArgs, t.repoUrl(project), dest], { auth: t.auth, timeoutMs: ctx.options.cloneTimeoutMs })
+    const r = await ctx.git.must(['clone', '--quiet', ...extraArgs, t.repoUrl(project), dest], {
+      auth: t.auth,
+      config: t.gitConfig,
+      timeoutMs: ctx.options.cloneTimeoutMs,
+    })
     return r.ms
   } finally {
     rmSync(dest, { recursive: true, force: true })

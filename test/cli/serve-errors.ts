@@ -1,7 +1,7 @@
 // `gitward serve` refuses to start, with one sentence and a non-zero exit,
 // when it cannot work safely: no database (fail closed), a bad setting, or an
 // address it cannot listen on.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -16,12 +16,10 @@ const run = (args: string[], cwd: string) =>
     )
   })
 
-const oneSentence = (t: Tap.Test, stderr: string) => {
+const oneSentence = (t: Test, stderr: string) => {
   t.equal(stderr.trim().split('\n').length, 1, 'one line')
   t.notMatch(stderr, /\n\s+at /, 'no stack trace')
 }
-type Tap = typeof t
-declare namespace Tap { type Test = typeof t }
 
 t.test('a missing database: refuses to start without --init', async t => {
   const dir = t.testdir()

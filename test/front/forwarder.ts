@@ -2,7 +2,7 @@
 // gate has already started reading (a later rule check reads the start of a
 // receive-pack body before deciding), cuts the client when the upstream dies
 // mid-response, and answers 502 when the upstream is down.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import http from 'node:http'
 import { PassThrough } from 'node:stream'
 import { once } from 'node:events'
@@ -17,7 +17,7 @@ async function listen(handler: http.RequestListener): Promise<{ server: http.Ser
   return { server, port: (server.address() as AddressInfo).port }
 }
 
-async function front(t: Tap.Test, upstreamPort: number, onRequest: (req: http.IncomingMessage, res: http.ServerResponse, f: ReturnType<typeof createForwarder>) => void) {
+async function front(t: Test, upstreamPort: number, onRequest: (req: http.IncomingMessage, res: http.ServerResponse, f: ReturnType<typeof createForwarder>) => void) {
   const f = createForwarder({ target: { kind: 'url', url: `http://127.0.0.1:${upstreamPort}` }, logger: silentLogger, upstreamTimeoutMs: 5000 })
   const { server, port } = await listen((req, res) => onRequest(req, res, f))
   t.teardown(() => {
@@ -27,8 +27,6 @@ async function front(t: Tap.Test, upstreamPort: number, onRequest: (req: http.In
   })
   return port
 }
-type Tap = typeof t
-declare namespace Tap { type Test = typeof t }
 
 const post = (port: number, body: string) =>
   new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {

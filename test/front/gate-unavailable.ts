@@ -4,7 +4,7 @@
 // The store here is a stand-in that fails the way the SQLite store does
 // (GitwardError DB_BUSY / DB_UNAVAILABLE); the verifier, ban list, gate and
 // server are the real ones.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import http from 'node:http'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
@@ -22,7 +22,7 @@ import { formatToken, newSecret, newTokenId } from '../../src/auth/token-format.
 
 const token = formatToken('gwpat-', newTokenId(randomBytes), newSecret(randomBytes))
 
-async function serveGate(t: Tap.Test, failWith: ErrorCode, where: 'token' | 'project' | 'bcrypt', compare: () => Promise<boolean> = async () => true) {
+async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project' | 'bcrypt', compare: () => Promise<boolean> = async () => true) {
   const clock = new ManualClock(0)
   let forwarded = 0
   const fail = () => Promise.reject(new GitwardError(failWith, 'database is locked'))
@@ -62,8 +62,6 @@ async function serveGate(t: Tap.Test, failWith: ErrorCode, where: 'token' | 'pro
   t.teardown(() => server.close())
   return { port: (server.address() as AddressInfo).port, forwarded: () => forwarded, bans }
 }
-type Tap = typeof t
-declare namespace Tap { type Test = typeof t }
 
 const get = async (port: number) => {
   const res = await fetch(`http://127.0.0.1:${port}/acme/app.git/info/refs?service=git-upload-pack`, {

@@ -3,8 +3,12 @@
 // the 401 round trip that asks git for credentials, the token check, the
 // extra hop. Several clones per variant per round; their median is the
 // round's value.
+//
+// One more variant, gitward-preauth, sends the token up front with
+// http.extraHeader (as CI checkouts often do): no 401 round trip and no
+// credential helper, so what remains against direct is the gate alone.
 import { join } from 'node:path'
-import { median, rotate } from '../stats.mjs'
+import { median, pairedRatio, rotate } from '../stats.mjs'
 import { timedClone } from '../targets.mjs'
 import { summarize } from './clone-large.mjs'
 
@@ -23,5 +27,7 @@ export async function cloneSmallFigure(ctx, targets) {
     }
     ctx.log(`  round ${r + 1}: ${targets.map(t => `${t.label} ${samples[t.label][r].toFixed(0)} ms`).join(', ')}`)
   }
-  return { ...summarize(samples, 'ms'), clonesPerRound: ctx.options.smallClonesPerRound, allClones: all }
+  const out = { ...summarize(samples, 'ms'), clonesPerRound: ctx.options.smallClonesPerRound, allClones: all }
+  if (samples['gitward-preauth'] && samples.direct) out.ratio.gitwardPreauth = pairedRatio(samples['gitward-preauth'], samples.direct)
+  return out
 }

@@ -26,7 +26,7 @@ export async function timedPush(ctx, t, source, extraConfig = {}) {
   try {
     const r = await ctx.git.must(['-C', source, 'push', '--quiet', t.repoUrl(ctx.fixtures.served.push), 'main:main'], {
       auth: t.auth,
-      config: { ...t.pushConfig, ...extraConfig },
+      config: { ...t.gitConfig, ...t.pushConfig, ...extraConfig },
       timeoutMs: ctx.options.pushTimeoutMs,
     })
     const want = await ctx.git.output(['-C', source, 'rev-parse', 'main'])
