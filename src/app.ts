@@ -22,6 +22,7 @@ import { BanList } from './auth/ban-list.js'
 import { LastUsedRecorder } from './auth/last-used-recorder.js'
 import { createEmbeddedBackend, type EmbeddedBackend } from './backend/embedded-backend.js'
 import { createForwarder, type Forwarder } from './front/forwarder.js'
+import { createInProcessForwarder } from './front/in-process-forwarder.js'
 import { createGate } from './front/gate.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
@@ -134,10 +135,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
         homeDir: home,
         ...(deps.spawn === undefined ? {} : { spawn: deps.spawn }),
       })
-      const { socketPath } = await backend.listenPrivate()
       const b = backend
       cleanups.push(() => b.close())
-      forwarder = createForwarder({ target: { kind: 'socket', path: socketPath }, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
+      if (config.embedded_transport === 'socket') {
+        const { socketPath } = await backend.listenPrivate()
+        forwarder = createForwarder({ target: { kind: 'socket', path: socketPath }, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
+      } else {
+        forwarder = createInProcessForwarder(backend)
+      }
       upstream = { kind: 'embedded' }
     }
     const f = forwarder

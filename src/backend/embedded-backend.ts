@@ -7,6 +7,7 @@ import { spawn as nodeSpawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
+import type { Readable } from 'node:stream'
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -51,8 +52,13 @@ export interface EmbeddedBackend {
   activeProcesses(): number
   /** Stop listening, end running git processes, remove the socket directory. */
   close(): Promise<void>
-  /** The request handler itself, for in-process use. */
-  handler: (req: IncomingMessage, res: ServerResponse) => void
+  /**
+   * The request handler itself, for in-process use: the front can hand a
+   * request straight to it (no socket, no second HTTP parse). `body`, when
+   * given, is read instead of `req` (a stream the front has already started
+   * reading or is counting).
+   */
+  handler: (req: IncomingMessage, res: ServerResponse, body?: Readable) => void
 }
 
 export const DEFAULT_PATH_ENV = '/usr/local/bin:/usr/bin:/bin'
@@ -176,7 +182,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     void closed.then(() => clearTimeout(timer))
   }
 
-  function runGit(req: IncomingMessage, res: ServerResponse, route: BackendRoute, release: Release, log: Logger): void {
+  function runGit(req: IncomingMessage, res: ServerResponse, body: Readable, route: BackendRoute, release: Release, log: Logger): void {
     const env = buildCgiEnv({
       projectRoot: reposRoot,
       method: req.method ?? '',
@@ -276,8 +282,8 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     // The request body goes to git with backpressure. git may stop reading
     // early (an error reply, a refused push); EPIPE then only ends the copy.
     stdin.on('error', err => log.debug('git stdin closed early', { error: err }))
-    req.on('error', err => log.debug('request stream error', { error: err }))
-    req.pipe(stdin)
+    body.on('error', err => log.debug('request stream error', { error: err }))
+    body.pipe(stdin)
 
     // stderr is drained completely (a full pipe would block git) but only
     // its start is kept.
@@ -317,7 +323,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       // The front (or a direct client) is gone: nobody will read the rest,
       // so the git process tree is stopped and its slot freed.
       clientGone = true
-      req.unpipe(stdin)
+      body.unpipe(stdin)
       stdin.destroy()
       parser.unpipe(res)
       // Drain and discard what git still writes, so it is never blocked on
@@ -330,7 +336,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     })
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, body: Readable): Promise<void> {
     let clientGone = false
     res.once('close', () => {
       clientGone = true
@@ -379,11 +385,11 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       if (!clientGone) sendPlain(res, 503, 'The git backend is shutting down.', { 'retry-after': '1' })
       return
     }
-    runGit(req, res, route, release, log)
+    runGit(req, res, body, route, release, log)
   }
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    serve(req, res).catch(err => {
+  const handler = (req: IncomingMessage, res: ServerResponse, body?: Readable): void => {
+    serve(req, res, body ?? req).catch(err => {
       logger.error('embedded backend request failed', { error: err })
       if (res.headersSent) res.destroy()
       else sendPlain(res, 500, 'The git backend failed.')
