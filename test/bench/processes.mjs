@@ -2,7 +2,6 @@
 // error, Ctrl-C or a normal end stops all of them: servers get SIGTERM and a
 // grace period, then SIGKILL; nothing is left listening on the machine.
 import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 
 export function createProcessRegistry({ graceMs = 10_000 } = {}) {
   const live = new Set()
@@ -87,4 +86,3 @@ export async function waitForLine(stream, pattern, { timeoutMs, exited, what }) 
   })
 }
 
-export { once }

@@ -38,7 +38,6 @@ export function formatReport(results) {
   lines.push(`gitward benchmark — ${results.profile} profile, ${results.rounds} rounds, ${results.finishedAt}`)
   lines.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, Node ${machine.node}, git ${machine.git}, ${machine.kernel}`)
   lines.push(`load average (1 min) during the run: min ${f(results.load.min)}, median ${f(results.load.median)}, max ${f(results.load.max)}`)
-  lines.push(`gitward ran as: ${results.serveVia}`)
   const peer = results.peer.available ? `nginx ${results.peer.version} + fcgiwrap (-c ${results.peer.fcgiProcesses}) + git http-backend; nginx-auth adds auth_basic with a bcrypt (cost 10) htpasswd` : `nginx peer skipped: ${results.peer.reason}`
   lines.push(`peer: ${peer}`)
   const s = results.fixtures
@@ -65,7 +64,11 @@ export function formatReport(results) {
     const c = x?.serverCpuSeconds
     if (!c || !c.direct || !c.gitward) return
     const one = label => `${label} node ${f(c[label].self)} s + git ${f(c[label].children)} s`
-    lines.push(`  server CPU per ${name} (median): ${one('direct')}; ${one('gitward')}`)
+    lines.push(`  server CPU per ${name} (median): ${Object.keys(c).map(one).join('; ')}`)
+  }
+  for (const [name, x, unit, digits] of [['full clone', fig.cloneLarge, 's', 2], ['push', fig.push, 's', 2]]) {
+    if (x?.median['gitward-socket'] === undefined) continue
+    lines.push(`  ${name} through gitward with embedded_transport=socket: ${f(x.median['gitward-socket'], digits)} ${unit}, ${f(x.ratio.gitwardSocket, 3)} × direct`)
   }
   if (fig.cloneSmall?.median['gitward-preauth'] !== undefined) {
     lines.push(`  small clone through gitward with the token sent up front (no 401 round trip, no credential helper): ${f(fig.cloneSmall.median['gitward-preauth'], 0)} ms, ${f(fig.cloneSmall.ratio.gitwardPreauth, 3)} × direct`)

@@ -3,7 +3,8 @@
 //
 // Measures what gitward costs a git user, side by side in one run:
 //   direct      gitward's embedded git-http-backend with no gate (its own process)
-//   gitward     `gitward serve`: gate + forwarder + the same embedded backend
+//   gitward     `gitward serve`: gate + the same embedded backend, called in-process
+//   gitward-socket  the same with embedded_transport=socket (figures 1 and 3)
 //   nginx       nginx + fcgiwrap + git http-backend (the shipped upstream config)
 //   nginx-auth  the same with auth_basic against a bcrypt htpasswd
 // Variants run interleaved (A B C D, then B C D A, ...) for ROUNDS rounds and
@@ -24,13 +25,14 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseToken } from '../../dist/auth/token-format.js'
 import { loadConfig } from '../../dist/config/load.js'
+import { SCHEMA } from '../../dist/config/schema.js'
 import { ensureFixtures } from './fixtures.mjs'
 import { createGitClient } from './git-client.mjs'
 import { loadAverage, machineFacts } from './machine.mjs'
 import { startNginxPeer } from './nginx-peer.mjs'
 import { createProcessRegistry } from './processes.mjs'
 import { checkTargets, formatReport } from './report.mjs'
-import { gitwardCli, startDirect, startGitward, serveCommand } from './servers.mjs'
+import { gitwardCli, startDirect, startGitward } from './servers.mjs'
 import { median } from './stats.mjs'
 import { ensureBinaries } from './system-tools.mjs'
 import { basicValue, directPushConfig, target } from './targets.mjs'
@@ -115,12 +117,16 @@ async function main(registry) {
   }
   const logFile = name => join(runDir, 'logs', `${name}.log`)
   const figures = {}
-  const serveVia = serveCommand(ROOT, log).via
 
   // ---- figures 1-4: the four servers side by side -------------------------
   log('starting direct, gitward and the nginx peer')
   const direct = await startDirect({ registry, root: ROOT, repos: fixtures.reposRoot, logFile: logFile('direct') })
-  const gitward = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, logFile: logFile('gitward'), log })
+  const gitward = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, logFile: logFile('gitward') })
+  // The other way to reach the embedded backend (HTTP over a private Unix
+  // socket), for the throughput figures: what the second hop costs.
+  const gitwardSocket = 'embedded_transport' in SCHEMA
+    ? await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings: { embedded_transport: 'socket' }, logFile: logFile('gitward-socket'), label: 'gitward-socket' })
+    : null
   const nginxAuth = { user: 'git', password: randomBytes(18).toString('base64url') }
   const peer = await startNginxPeer({
     registry,
@@ -135,11 +141,12 @@ async function main(registry) {
   if (!peer.available) log(`the nginx peer is skipped: ${peer.reason}`)
   const tDirect = target({ label: 'direct', url: direct.url, pushConfig: directPushConfig, pid: direct.pid })
   const tGitward = target({ label: 'gitward', url: gitward.url, auth: gitwardAuth, pid: gitward.pid })
+  const tSocket = gitwardSocket === null ? [] : [target({ label: 'gitward-socket', url: gitwardSocket.url, auth: gitwardAuth, pid: gitwardSocket.pid })]
   const readTargets = [tDirect, tGitward]
   if (peer.available) readTargets.push(target({ label: 'nginx', url: peer.plain.url }), target({ label: 'nginx-auth', url: peer.auth.url, auth: nginxAuth }))
 
   log(`figure 1: full clone of the large repository (${(fixtures.stats.large.packBytes / 1e6).toFixed(0)} MB)`)
-  figures.cloneLarge = await cloneLargeFigure(ctx, readTargets)
+  figures.cloneLarge = await cloneLargeFigure(ctx, [...readTargets, ...tSocket])
   log('figure 2: clone of the small repository')
   const tPreauth = target({
     label: 'gitward-preauth',
@@ -148,19 +155,20 @@ async function main(registry) {
   })
   figures.cloneSmall = await cloneSmallFigure(ctx, [...readTargets, tPreauth])
   log(`figure 3: push of ${(fixtures.stats.push.packBytes / 1e6).toFixed(0)} MB into an empty repository`)
-  figures.push = await pushFigure(ctx, [tDirect, tGitward])
+  figures.push = await pushFigure(ctx, [tDirect, tGitward, ...tSocket])
   if (ctx.wrk !== null) {
     log('figure 4: authenticated info/refs requests, wrk -c16 -t2')
     figures.infoRefs = await infoRefsFigure(ctx, readTargets)
   }
   await gitward.stop()
+  await gitwardSocket?.stop()
   await direct.stop()
   if (peer.available) await peer.stop()
 
   // ---- figure 5: floods of bad credentials, bans off -----------------------
   if (ctx.wrk !== null) {
     log('figure 5: rejected requests and a legitimate clone during the flood (GITWARD_BAN_ENABLED=false)')
-    const noBan = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings: { ban_enabled: false }, logFile: logFile('gitward-noban'), label: 'gitward (bans off)', log })
+    const noBan = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings: { ban_enabled: false }, logFile: logFile('gitward-noban'), label: 'gitward (bans off)' })
     try {
       figures.rejections = await rejectionsFigure(ctx, target({ label: 'gitward', url: noBan.url, auth: gitwardAuth }), parsed.token.id)
     } finally {
@@ -178,7 +186,7 @@ async function main(registry) {
   log(`figure 7: peak memory during a ${(fixtures.stats.huge.packBytes / 1e6).toFixed(0)} MB push`)
   figures.pushMemory = {}
   {
-    const gw = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, logFile: logFile('gitward-memory'), label: 'gitward (memory)', log })
+    const gw = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, logFile: logFile('gitward-memory'), label: 'gitward (memory)' })
     try {
       figures.pushMemory.gitward = await measurePushMemory(ctx, target({ label: 'gitward', url: gw.url, auth: gitwardAuth }), gw.pid, fixtures.stats.huge.packBytes)
     } finally {
@@ -200,7 +208,6 @@ async function main(registry) {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     durationMinutes: Math.round(((Date.now() - startedAt.getTime()) / 60_000) * 10) / 10,
-    serveVia,
     machine,
     load: { samples: loadSamples, min: Math.min(...loadSamples), median: median(loadSamples), max: Math.max(...loadSamples) },
     fixtures: fixtures.stats,

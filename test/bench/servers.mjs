@@ -1,5 +1,5 @@
 // Starts the two servers being compared, each as its own process:
-//   gitward  `bin/gitward serve` (gate + forwarder + embedded backend)
+//   gitward  `bin/gitward serve` (gate + embedded backend)
 //   direct   test/bench/direct-backend.mjs (the embedded backend alone)
 // Both are detached into their own process group, so a Ctrl-C in the
 // terminal reaches only the benchmark, which then stops them in order.
@@ -9,22 +9,6 @@ import { join } from 'node:path'
 import { waitForLine } from './processes.mjs'
 
 const STARTUP_MS = 30_000
-
-let serveArgs = null
-/** `bin/gitward serve`, or the fallback while the CLI lacks the command. */
-export function serveCommand(root, log) {
-  if (serveArgs !== null) return serveArgs
-  const probe = spawnSync(process.execPath, [join(root, 'bin', 'gitward'), 'serve', '--help'], { encoding: 'utf8', timeout: 30_000 })
-  // `--help` on an unknown command may still print the program's help and
-  // exit 0, so look for a serve option in the output.
-  if (probe.status === 0 && probe.stdout.includes('--listen')) {
-    serveArgs = { args: [join(root, 'bin', 'gitward'), 'serve'], via: 'bin/gitward serve' }
-  } else {
-    log('note: `gitward serve` is not available in this build; running the serve command through test/bench/serve-fallback.mjs')
-    serveArgs = { args: [join(root, 'test', 'bench', 'serve-fallback.mjs')], via: 'serve-fallback.mjs (dist/cli/commands/serve.js)' }
-  }
-  return serveArgs
-}
 
 /** A clean environment for a server: nothing from the caller's GITWARD_* settings leaks in. */
 export function serverEnv(settings = {}) {
@@ -57,13 +41,12 @@ async function startServer({ registry, label, command, args, env, logFile, patte
   }
 }
 
-export function startGitward({ registry, root, db, repos, settings, logFile, label = 'gitward', log }) {
-  const cmd = serveCommand(root, log)
+export function startGitward({ registry, root, db, repos, settings, logFile, label = 'gitward' }) {
   return startServer({
     registry,
     label,
     command: process.execPath,
-    args: [...cmd.args, '--init', '--listen', '127.0.0.1:0', '--db', db, '--repos', repos],
+    args: [join(root, 'bin', 'gitward'), 'serve', '--init', '--listen', '127.0.0.1:0', '--db', db, '--repos', repos],
     env: serverEnv(settings),
     logFile,
     pattern: /gitward is listening on (http:\/\/127\.0\.0\.1:\d+)/,

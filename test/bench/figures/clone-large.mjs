@@ -51,13 +51,21 @@ export async function cloneLargeFigure(ctx, targets) {
   return { ...summarize(samples, 's'), serverCpuSeconds: cpuSummary(cpu) }
 }
 
-/** Medians per variant, plus gitward/direct and nginx-auth/nginx paired ratios. */
+// Each variant and what it is compared with: every gitward flavour with
+// direct, nginx-auth with nginx.
+const RATIOS = [
+  ['gitward', 'gitward', 'direct'],
+  ['gitwardSocket', 'gitward-socket', 'direct'],
+  ['gitwardPreauth', 'gitward-preauth', 'direct'],
+  ['nginxAuth', 'nginx-auth', 'nginx'],
+]
+
+/** Medians per variant, plus paired ratios for the variants present. */
 export function summarize(samples, unit) {
-  const out = { unit, samples, median: {} }
+  const out = { unit, samples, median: {}, ratio: {} }
   for (const [label, values] of Object.entries(samples)) out.median[label] = median(values)
-  out.ratio = {
-    gitward: samples.gitward && samples.direct ? pairedRatio(samples.gitward, samples.direct) : null,
-    nginxAuth: samples['nginx-auth'] && samples.nginx ? pairedRatio(samples['nginx-auth'], samples.nginx) : null,
+  for (const [key, label, base] of RATIOS) {
+    out.ratio[key] = samples[label] && samples[base] ? pairedRatio(samples[label], samples[base]) : null
   }
   return out
 }

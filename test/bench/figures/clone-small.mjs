@@ -8,7 +8,7 @@
 // http.extraHeader (as CI checkouts often do): no 401 round trip and no
 // credential helper, so what remains against direct is the gate alone.
 import { join } from 'node:path'
-import { median, pairedRatio, rotate } from '../stats.mjs'
+import { median, rotate } from '../stats.mjs'
 import { timedClone } from '../targets.mjs'
 import { summarize } from './clone-large.mjs'
 
@@ -27,7 +27,5 @@ export async function cloneSmallFigure(ctx, targets) {
     }
     ctx.log(`  round ${r + 1}: ${targets.map(t => `${t.label} ${samples[t.label][r].toFixed(0)} ms`).join(', ')}`)
   }
-  const out = { ...summarize(samples, 'ms'), clonesPerRound: ctx.options.smallClonesPerRound, allClones: all }
-  if (samples['gitward-preauth'] && samples.direct) out.ratio.gitwardPreauth = pairedRatio(samples['gitward-preauth'], samples.direct)
-  return out
+  return { ...summarize(samples, 'ms'), clonesPerRound: ctx.options.smallClonesPerRound, allClones: all }
 }
