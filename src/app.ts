@@ -16,7 +16,7 @@ import { GitwardError } from './errors.js'
 import { openSqliteStore } from './store/sqlite-store.js'
 import { bcryptHasher, type Hasher } from './auth/hasher.js'
 import { VerifiedTokenCache } from './auth/verified-token-cache.js'
-import { WorkLimiter } from './auth/work-limiter.js'
+import { createConcurrencyLimiter } from './limits/concurrency-limiter.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import { BanList } from './auth/ban-list.js'
 import { LastUsedRecorder } from './auth/last-used-recorder.js'
@@ -89,8 +89,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
       hasher,
       clock,
       cache: new VerifiedTokenCache({ maxEntries: config.cache_size, ttlMs: config.cache_ttl_ms, clock, random }),
-      limiter: new WorkLimiter({
-        concurrency: config.bcrypt_concurrency,
+      limiter: createConcurrencyLimiter({
+        maxConcurrent: config.bcrypt_concurrency,
         maxQueue: config.bcrypt_queue,
         queueTimeoutMs: 10_000,
         what: 'token checks',

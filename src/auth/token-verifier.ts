@@ -18,14 +18,14 @@ import { isExpired } from '../admin/expiry-date.js'
 import { parseToken } from './token-format.js'
 import type { Hasher } from './hasher.js'
 import type { VerifiedTokenCache } from './verified-token-cache.js'
-import type { WorkLimiter } from './work-limiter.js'
+import type { ConcurrencyLimiter } from '../limits/concurrency-limiter.js'
 
 export interface TokenVerifierOptions {
   prefix: string
   store: Pick<Store, 'findToken'>
   hasher: Hasher
   cache: VerifiedTokenCache
-  limiter: WorkLimiter
+  limiter: ConcurrencyLimiter
   clock: Clock
 }
 
@@ -39,7 +39,11 @@ export interface VerifierStats {
 }
 
 export interface TokenVerifier {
-  verify(presented: string): Promise<TokenCheck>
+  /**
+   * `signal` fires when the client has gone: a compare still waiting for a
+   * slot is then dropped instead of spending bcrypt on nobody.
+   */
+  verify(presented: string, signal?: AbortSignal): Promise<TokenCheck>
   readonly stats: Readonly<VerifierStats>
 }
 
@@ -52,7 +56,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     token: { id: row.id, target: row.target, role: row.role, scopes: row.scopes },
   })
 
-  async function verify(presented: string): Promise<TokenCheck> {
+  async function verify(presented: string, signal?: AbortSignal): Promise<TokenCheck> {
     const parsed = parseToken(prefix, presented)
     if (!parsed.ok) return { kind: 'refused', reason: 'malformed' }
 
@@ -77,7 +81,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const ok = await limiter.run(async () => {
       stats.compares++
       return hasher.compare(parsed.token.secret, row.secretHash)
-    })
+    }, signal)
     cache.set(key, { ok, hash: row.secretHash })
     return ok ? valid(row) : { kind: 'refused', reason: 'mismatch' }
   }

@@ -17,7 +17,7 @@ import type { Logger } from '../log/logger.js'
 import { parseBackendRoute, type BackendRoute } from './backend-route.js'
 import { buildCgiEnv, requestContentEncoding } from './cgi-env.js'
 import { CgiResponseParser, type CgiHead } from './cgi-response-parser.js'
-import { createProcessLimiter, type Release } from './process-limiter.js'
+import { createConcurrencyLimiter, type Release } from '../limits/concurrency-limiter.js'
 import { checkRepositoryContainment, describeRefusal } from './repository-containment.js'
 
 export interface EmbeddedBackendOptions {
@@ -147,7 +147,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   if (problems.length > 0) {
     throw new GitwardError('INVALID_CONFIG', `The embedded backend is misconfigured: ${problems.join('; ')}.`)
   }
-  const limiter = createProcessLimiter({
+  const limiter = createConcurrencyLimiter({
     maxConcurrent: options.maxProcesses,
     queueTimeoutMs: options.queueTimeoutMs,
     ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
@@ -337,7 +337,8 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, body: Readable): Promise<void> {
-    let clientGone = false
+    // Handed over in-process, the response may already be closed.
+    let clientGone = res.destroyed
     res.once('close', () => {
       clientGone = true
     })

@@ -61,6 +61,16 @@ interface RequestFacts {
   service?: string
   decision: string
   tokenId?: string
+  /** Fires when the client goes away before its answer is complete. */
+  gone: AbortController
+}
+
+/** The reason a waiting token check is dropped: its client has left. */
+class ClientGone extends Error {
+  constructor() {
+    super('the client went away')
+    this.name = 'ClientGone'
+  }
 }
 
 export function createGate(o: GateOptions): Gate {
@@ -81,7 +91,8 @@ export function createGate(o: GateOptions): Gate {
       project: facts.project,
       service: facts.service,
       decision: facts.decision,
-      status: res.statusCode,
+      // Before headers are sent statusCode is only Node's default 200.
+      status: res.headersSent ? res.statusCode : null,
       completed: res.writableFinished,
       bytesIn: Math.max(0, (socket.bytesRead ?? 0) - facts.bytesReadAtStart),
       bytesOut: Math.max(0, (socket.bytesWritten ?? 0) - facts.bytesWrittenAtStart),
@@ -129,7 +140,7 @@ export function createGate(o: GateOptions): Gate {
         check = { kind: 'refused', reason: 'malformed' }
         break
       case 'token':
-        check = await o.verifier.verify(creds.token)
+        check = await o.verifier.verify(creds.token, facts.gone.signal)
         break
       default: {
         const never: never = creds
@@ -153,6 +164,12 @@ export function createGate(o: GateOptions): Gate {
       return refuse(decision.status, decision.message, `deny:${decision.reason}`, { challenge: decision.challenge })
     }
 
+    // The client may have left while its token or project was looked up;
+    // starting git for nobody would leave a process writing into a dead pipe.
+    if (res.destroyed) {
+      facts.decision = 'abandoned'
+      return
+    }
     facts.decision = 'allow'
     if (decision.identity !== null) o.lastUsed.note(decision.identity.tokenId)
     if (o.isClosing()) res.setHeader('Connection', 'close')
@@ -189,11 +206,17 @@ export function createGate(o: GateOptions): Gate {
       bytesReadAtStart: readAtLastEnd.get(req.socket) ?? 0,
       bytesWrittenAtStart: req.socket.bytesWritten ?? 0,
       decision: 'pending',
+      gone: new AbortController(),
     }
     res.setHeader('X-Request-Id', facts.id)
-    res.on('close', () => logLine(req, res, facts))
+    res.on('close', () => {
+      if (!res.writableFinished) facts.gone.abort(new ClientGone())
+      if (facts.decision === 'pending') facts.decision = 'abandoned'
+      logLine(req, res, facts)
+    })
     req.on('error', () => {})
     handle(req, res, expectsContinue, facts).catch((error: unknown) => {
+      if (error instanceof ClientGone) return
       if (isGitwardError(error) && error.status === 503) {
         // A busy database or a full queue is temporary: 503 with Retry-After,
         // never 401, so git keeps the user's stored credential.

@@ -10,7 +10,7 @@ import { bcryptHasher, type Hasher } from '../../src/auth/hasher.js'
 import { mintToken } from '../../src/admin/mint-token.js'
 import { createTokenVerifier } from '../../src/auth/token-verifier.js'
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js'
-import { WorkLimiter } from '../../src/auth/work-limiter.js'
+import { createConcurrencyLimiter } from '../../src/limits/concurrency-limiter.js'
 import { formatToken, newSecret, parseToken } from '../../src/auth/token-format.js'
 
 const PREFIX = 'gwpat-'
@@ -37,7 +37,7 @@ async function setup(t: Test, cacheOptions: { maxEntries?: number; ttlMs?: numbe
     hasher,
     clock,
     cache,
-    limiter: new WorkLimiter({ concurrency: 2, maxQueue: 10, queueTimeoutMs: 5000, what: 'token checks' }),
+    limiter: createConcurrencyLimiter({ maxConcurrent: 2, maxQueue: 10, queueTimeoutMs: 5000, what: 'token checks' }),
   })
   return { store, clock, calls, mint, cache, verifier }
 }
@@ -147,4 +147,51 @@ t.test('a busy database is an error, not a refusal', async t => {
   const { token } = await mint()
   await store.close()
   await t.rejects(verifier.verify(token))
+})
+
+t.test('a compare still queued when its client leaves is dropped, not run', async t => {
+  const dir = t.testdir()
+  const clock = new ManualClock(new Date('2026-06-15T12:00:00Z'))
+  const store = await openSqliteStore({ file: join(dir, 'g.db'), clock, busyTimeoutMs: 1000 })
+  t.teardown(() => store.close())
+  await store.createProject({ path: 'acme/app', visibility: 'private' }, { user: 't' })
+  const bcrypt = bcryptHasher(4)
+  let compares = 0
+  let releaseFirst: () => void = () => {}
+  const firstHeld = new Promise<void>(r => (releaseFirst = r))
+  const hasher: Hasher = {
+    hash: s => bcrypt.hash(s),
+    compare: async (s, h) => {
+      compares++
+      if (compares === 1) await firstHeld
+      return bcrypt.compare(s, h)
+    },
+  }
+  const mintOne = () =>
+    mintToken(
+      { store, hasher, random: randomBytes, tokenPrefix: PREFIX },
+      { name: 'n', target: { kind: 'project', path: 'acme/app' }, role: 'developer', scopes: ['read_repository'], expiresAt: null },
+      { user: 't' },
+    )
+  const a = await mintOne()
+  const b = await mintOne()
+  const verifier = createTokenVerifier({
+    prefix: PREFIX,
+    store,
+    hasher,
+    clock,
+    cache: new VerifiedTokenCache({ maxEntries: 10, ttlMs: 60_000, clock, random: randomBytes }),
+    limiter: createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 5, queueTimeoutMs: 5000, what: 'token checks' }),
+  })
+  const first = verifier.verify(a.token)
+  await new Promise(r => setTimeout(r, 20))
+  const gone = new AbortController()
+  const second = verifier.verify(b.token, gone.signal)
+  await new Promise(r => setTimeout(r, 20))
+  gone.abort(new Error('client left'))
+  await t.rejects(second, { message: 'client left' })
+  releaseFirst()
+  t.equal((await first).kind, 'valid')
+  t.equal(compares, 1, 'the departed client cost no compare')
+  t.equal(verifier.stats.compares, 1)
 })

@@ -12,7 +12,7 @@ import { bcryptHasher } from '../../dist/auth/hasher.js'
 import { createTokenVerifier } from '../../dist/auth/token-verifier.js'
 import { newSecret, newTokenId } from '../../dist/auth/token-format.js'
 import { VerifiedTokenCache } from '../../dist/auth/verified-token-cache.js'
-import { WorkLimiter } from '../../dist/auth/work-limiter.js'
+import { createConcurrencyLimiter } from '../../dist/limits/concurrency-limiter.js'
 import { systemClock } from '../../dist/clock.js'
 import { loadConfig } from '../../dist/config/load.js'
 import { openSqliteStore } from '../../dist/store/sqlite-store.js'
@@ -30,8 +30,7 @@ function buildVerifier(config, store, hasher) {
     hasher,
     clock: systemClock,
     cache: new VerifiedTokenCache({ maxEntries: config.cache_size, ttlMs: config.cache_ttl_ms, clock: systemClock, random: randomBytes }),
-    limiter: new WorkLimiter({
-      concurrency: config.bcrypt_concurrency,
+    limiter: createConcurrencyLimiter({ maxConcurrent: config.bcrypt_concurrency,
       maxQueue: config.bcrypt_queue,
       queueTimeoutMs: 10_000,
       what: 'token checks',

@@ -14,7 +14,7 @@ import { GitwardError, type ErrorCode } from '../../src/errors.js'
 import { createGate } from '../../src/front/gate.js'
 import { createTokenVerifier } from '../../src/auth/token-verifier.js'
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js'
-import { WorkLimiter } from '../../src/auth/work-limiter.js'
+import { createConcurrencyLimiter } from '../../src/limits/concurrency-limiter.js'
 import { BanList } from '../../src/auth/ban-list.js'
 import { LastUsedRecorder } from '../../src/auth/last-used-recorder.js'
 import { silentLogger } from '../../src/log/logger.js'
@@ -34,8 +34,8 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
     clock,
     cache: new VerifiedTokenCache({ maxEntries: 10, ttlMs: 1000, clock, random: randomBytes }),
     limiter: where === 'bcrypt'
-      ? new WorkLimiter({ concurrency: 1, maxQueue: 0, queueTimeoutMs: 1, what: 'token checks' })
-      : new WorkLimiter({ concurrency: 2, maxQueue: 2, queueTimeoutMs: 1000, what: 'token checks' }),
+      ? createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 0, queueTimeoutMs: 1, what: 'token checks' })
+      : createConcurrencyLimiter({ maxConcurrent: 2, maxQueue: 2, queueTimeoutMs: 1000, what: 'token checks' }),
   })
   const bans = new BanList({ enabled: true, maxFailures: 1, windowMs: 60_000, banMs: 60_000, allowlist: [], clock })
   const gate = createGate({

@@ -1,9 +1,10 @@
-// Bounds how many git processes run at once. Each clone or push costs a
-// process tree, memory and CPU; without a bound a burst of requests (or a
-// deliberate flood from one valid token) starves the machine. Requests over
-// the bound wait in a short queue and are refused with OVERLOADED when it is
-// full or their wait runs out, so a client is told to retry instead of
-// hanging.
+// Bounds how much of an expensive resource runs at once: git processes (each
+// clone or push costs a process tree, memory and CPU) and bcrypt compares
+// (each costs tens of milliseconds of a core). Without a bound a burst of
+// requests, or a deliberate flood, starves the machine. Requests over the
+// bound wait in a short queue and are refused with OVERLOADED when it is full
+// or their wait runs out, so a client is told to retry instead of hanging;
+// a waiter whose client has gone (its AbortSignal fired) leaves the queue.
 import { GitwardError } from '../errors.js'
 
 /** Gives a slot back. Calling it more than once has no further effect. */
@@ -12,7 +13,7 @@ export type Release = () => void
 /** Schedules `fn` after `ms`; returns a function that cancels it. */
 export type Schedule = (fn: () => void, ms: number) => () => void
 
-export interface ProcessLimiterOptions {
+export interface ConcurrencyLimiterOptions {
   /** Slots that may be held at once (at least 1). */
   maxConcurrent: number
   /** Longest wait for a slot, in milliseconds. */
@@ -20,15 +21,19 @@ export interface ProcessLimiterOptions {
   /** Longest queue; further requests are refused at once. Default: 4 × maxConcurrent. */
   maxQueue?: number
   schedule?: Schedule
+  /** What is limited, for messages: "git operations", "token checks". */
+  what?: string
 }
 
-export interface ProcessLimiter {
+export interface ConcurrencyLimiter {
   /**
    * Resolves with a Release once a slot is free. Rejects with
    * GitwardError('OVERLOADED') when the queue is full or the wait runs out,
    * and with the signal's reason when `signal` aborts while waiting.
    */
   acquire(signal?: AbortSignal): Promise<Release>
+  /** Run `work` holding a slot; the slot is released however it ends. */
+  run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>
   /** Slots currently held. */
   active(): number
   /** Requests currently waiting. */
@@ -44,18 +49,19 @@ interface Waiter {
   grant: () => void
 }
 
-export function createProcessLimiter(options: ProcessLimiterOptions): ProcessLimiter {
+export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): ConcurrencyLimiter {
   const { maxConcurrent, queueTimeoutMs } = options
   const maxQueue = options.maxQueue ?? 4 * maxConcurrent
   const schedule = options.schedule ?? timerSchedule
+  const what = options.what ?? 'git operations'
   if (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1) {
-    throw new GitwardError('INVALID_CONFIG', 'The backend process limit must be a whole number of at least 1.')
+    throw new GitwardError('INVALID_CONFIG', `The limit on concurrent ${what} must be a whole number of at least 1.`)
   }
   if (!Number.isSafeInteger(maxQueue) || maxQueue < 0) {
-    throw new GitwardError('INVALID_CONFIG', 'The backend queue length must be a whole number of at least 0.')
+    throw new GitwardError('INVALID_CONFIG', `The queue length for ${what} must be a whole number of at least 0.`)
   }
   if (!(queueTimeoutMs >= 0)) {
-    throw new GitwardError('INVALID_CONFIG', 'The backend queue timeout must not be negative.')
+    throw new GitwardError('INVALID_CONFIG', `The queue timeout for ${what} must not be negative.`)
   }
 
   let held = 0
@@ -75,9 +81,9 @@ export function createProcessLimiter(options: ProcessLimiterOptions): ProcessLim
   }
 
   const overloaded = (): GitwardError =>
-    new GitwardError('OVERLOADED', 'Too many git operations are running; try again shortly.')
+    new GitwardError('OVERLOADED', `Too many ${what} are running; try again shortly.`)
 
-  return {
+  const limiter: ConcurrencyLimiter = {
     acquire(signal?: AbortSignal): Promise<Release> {
       if (signal?.aborted) return Promise.reject(signal.reason)
       if (held < maxConcurrent) {
@@ -111,7 +117,16 @@ export function createProcessLimiter(options: ProcessLimiterOptions): ProcessLim
         }, queueTimeoutMs)
       })
     },
+    async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      const release = await limiter.acquire(signal)
+      try {
+        return await work()
+      } finally {
+        release()
+      }
+    },
     active: () => held,
     queued: () => queue.length,
   }
+  return limiter
 }

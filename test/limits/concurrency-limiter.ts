@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createProcessLimiter, type Schedule } from '../../src/backend/process-limiter.js'
+import { createConcurrencyLimiter, type Schedule } from '../../src/limits/concurrency-limiter.js'
 
 /** A schedule driven by the test: timers fire only when `fire` is called. */
 function manualSchedule(): { schedule: Schedule; fire(): void; pending(): number } {
@@ -30,7 +30,7 @@ const settled = async <T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'reje
 
 t.test('grants up to the limit at once, then queues in order', async t => {
   const clock = manualSchedule()
-  const limiter = createProcessLimiter({ maxConcurrent: 2, queueTimeoutMs: 1000, schedule: clock.schedule })
+  const limiter = createConcurrencyLimiter({ maxConcurrent: 2, queueTimeoutMs: 1000, schedule: clock.schedule })
   const r1 = await limiter.acquire()
   const r2 = await limiter.acquire()
   t.equal(limiter.active(), 2)
@@ -53,7 +53,7 @@ t.test('grants up to the limit at once, then queues in order', async t => {
 })
 
 t.test('release is idempotent: a double release never frees two slots', async t => {
-  const limiter = createProcessLimiter({ maxConcurrent: 1, queueTimeoutMs: 1000, schedule: manualSchedule().schedule })
+  const limiter = createConcurrencyLimiter({ maxConcurrent: 1, queueTimeoutMs: 1000, schedule: manualSchedule().schedule })
   const r1 = await limiter.acquire()
   r1()
   r1()
@@ -70,7 +70,7 @@ t.test('release is idempotent: a double release never frees two slots', async t 
 
 t.test('a waiter whose time runs out is refused with OVERLOADED', async t => {
   const clock = manualSchedule()
-  const limiter = createProcessLimiter({ maxConcurrent: 1, queueTimeoutMs: 50, schedule: clock.schedule })
+  const limiter = createConcurrencyLimiter({ maxConcurrent: 1, queueTimeoutMs: 50, schedule: clock.schedule })
   const r1 = await limiter.acquire()
   const w = limiter.acquire()
   clock.fire()
@@ -82,13 +82,13 @@ t.test('a waiter whose time runs out is refused with OVERLOADED', async t => {
 
 t.test('a full queue refuses at once', async t => {
   const clock = manualSchedule()
-  const limiter = createProcessLimiter({ maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 1000, schedule: clock.schedule })
+  const limiter = createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 1000, schedule: clock.schedule })
   const r1 = await limiter.acquire()
   const w2 = limiter.acquire()
   await t.rejects(limiter.acquire(), { code: 'OVERLOADED' })
   r1()
   ;(await w2)()
-  const none = createProcessLimiter({ maxConcurrent: 1, maxQueue: 0, queueTimeoutMs: 1000, schedule: clock.schedule })
+  const none = createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 0, queueTimeoutMs: 1000, schedule: clock.schedule })
   const held = await none.acquire()
   await t.rejects(none.acquire(), { code: 'OVERLOADED' })
   held()
@@ -96,7 +96,7 @@ t.test('a full queue refuses at once', async t => {
 
 t.test('an aborted waiter leaves the queue and gets nothing', async t => {
   const clock = manualSchedule()
-  const limiter = createProcessLimiter({ maxConcurrent: 1, queueTimeoutMs: 1000, schedule: clock.schedule })
+  const limiter = createConcurrencyLimiter({ maxConcurrent: 1, queueTimeoutMs: 1000, schedule: clock.schedule })
   const r1 = await limiter.acquire()
   const ac = new AbortController()
   const w = limiter.acquire(ac.signal)
@@ -114,15 +114,15 @@ t.test('an aborted waiter leaves the queue and gets nothing', async t => {
 })
 
 t.test('the real timer refuses a waiter (tiny timeout)', async t => {
-  const limiter = createProcessLimiter({ maxConcurrent: 1, queueTimeoutMs: 5 })
+  const limiter = createConcurrencyLimiter({ maxConcurrent: 1, queueTimeoutMs: 5 })
   const r1 = await limiter.acquire()
   await t.rejects(limiter.acquire(), { code: 'OVERLOADED' })
   r1()
 })
 
 t.test('bad limits are configuration errors', async t => {
-  t.throws(() => createProcessLimiter({ maxConcurrent: 0, queueTimeoutMs: 1 }), { code: 'INVALID_CONFIG' })
-  t.throws(() => createProcessLimiter({ maxConcurrent: 1.5, queueTimeoutMs: 1 }), { code: 'INVALID_CONFIG' })
-  t.throws(() => createProcessLimiter({ maxConcurrent: 1, maxQueue: -1, queueTimeoutMs: 1 }), { code: 'INVALID_CONFIG' })
-  t.throws(() => createProcessLimiter({ maxConcurrent: 1, queueTimeoutMs: -1 }), { code: 'INVALID_CONFIG' })
+  t.throws(() => createConcurrencyLimiter({ maxConcurrent: 0, queueTimeoutMs: 1 }), { code: 'INVALID_CONFIG' })
+  t.throws(() => createConcurrencyLimiter({ maxConcurrent: 1.5, queueTimeoutMs: 1 }), { code: 'INVALID_CONFIG' })
+  t.throws(() => createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: -1, queueTimeoutMs: 1 }), { code: 'INVALID_CONFIG' })
+  t.throws(() => createConcurrencyLimiter({ maxConcurrent: 1, queueTimeoutMs: -1 }), { code: 'INVALID_CONFIG' })
 })
