@@ -7,7 +7,7 @@ import { spawn as nodeSpawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
-import type { Readable } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -255,7 +255,10 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       }
       if (!ok) log.warn('git http-backend failed', { ...fields, ...(failure === null ? {} : { error: failure }) })
       else if (errors.text() !== '') log.warn('git http-backend wrote to stderr', fields)
-      if (!headSent) {
+      if (!headSent && ok && pendingHead !== null) {
+        // A complete reply with an empty body.
+        if (sendHead()) res.end()
+      } else if (!headSent) {
         sendPlain(res, 502, 'The git backend failed.')
       } else if (ok) {
         res.end()
@@ -298,23 +301,46 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       stop()
       settle()
     })
-    parser.once('head', (head: CgiHead) => {
-      if (clientGone) return
+    // The status line goes out with the first byte of the body, not when git
+    // prints its headers: git http-backend prints them before it runs the
+    // service, so a service that fails at once (a malformed request) can
+    // still be answered with a plain 502 instead of a cut connection.
+    let pendingHead: CgiHead | null = null
+    let firstByte: Transform | null = null
+    const sendHead = (): boolean => {
+      if (headSent || pendingHead === null || clientGone) return headSent
       try {
-        res.writeHead(head.status, responseHeaders(head))
+        res.writeHead(pendingHead.status, responseHeaders(pendingHead))
       } catch (err) {
         parser.destroy(err as Error)
-        return
+        return false
       }
       headSent = true
+      return true
+    }
+    parser.once('head', (head: CgiHead) => {
+      if (clientGone) return
+      pendingHead = head
+      firstByte = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          if (!sendHead()) {
+            callback()
+            return
+          }
+          callback(null, chunk)
+        },
+      })
+      firstByte.on('error', () => {})
+      // The body is complete once the last byte has been handed to `res`.
+      firstByte.on('end', () => {
+        bodyEnded = true
+        settle()
+      })
       // end: false — the response is ended only after git's exit status is
       // known, so a crash mid-pack is not reported as a complete reply.
-      parser.pipe(res, { end: false })
+      parser.pipe(firstByte).pipe(res, { end: false })
     })
-    parser.on('end', () => {
-      bodyEnded = true
-      settle()
-    })
+    // A reply without a head never ends normally (the parser errors instead).
     stdout.pipe(parser)
 
     res.on('error', err => log.debug('response stream error', { error: err }))
@@ -325,7 +351,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       clientGone = true
       body.unpipe(stdin)
       stdin.destroy()
-      parser.unpipe(res)
+      firstByte?.unpipe(res)
       // Drain and discard what git still writes, so it is never blocked on
       // a full pipe while the signal is on its way.
       stdout.unpipe(parser)
