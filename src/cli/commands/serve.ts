@@ -57,7 +57,8 @@ function nextSteps(config: Config, url: string, cwd: string): string {
     'Next, in another terminal (from this directory, or with the same --db/--repos):',
     `  ${bin} repo create demo/hello`,
     `  TOKEN=$(${bin} token create --project demo/hello --name laptop --scopes read_repository,write_repository)`,
-    `  git clone ${url.replace('://', '://git:$TOKEN@')}/demo/hello.git`,
+    `  git -c http.extraHeader="Authorization: Bearer $TOKEN" clone ${url}/demo/hello.git`,
+    '(or plain `git clone`: any username, the token as password, kept by your credential helper)',
     'Stop with Ctrl-C.',
     '',
   ].join('\n')
