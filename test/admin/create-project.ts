@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { rejectsWithCode as refused } from '../helpers/assertions.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -28,16 +29,6 @@ async function setup(t: Test, options: { busyTimeoutMs?: number; repos?: boolean
   return { dir, file, repos, store, deps, env }
 }
 
-async function refused(t: Test, p: Promise<unknown>, code: string, message?: RegExp) {
-  try {
-    await p
-    t.fail(`expected ${code}`)
-  } catch (e) {
-    t.type(e, GitwardError)
-    t.equal((e as GitwardError).code, code)
-    if (message) t.match((e as GitwardError).message, message)
-  }
-}
 
 t.test('registers the project and creates its bare repository', async t => {
   const { deps, repos, store } = await setup(t)

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { rejectsWithCode as refused } from '../helpers/assertions.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -32,16 +33,6 @@ const request = {
   expiresAt: '2026-07-01',
 }
 
-async function refused(t: Test, p: Promise<unknown>, code: string, message?: RegExp) {
-  try {
-    await p
-    t.fail(`expected ${code}`)
-  } catch (e) {
-    t.type(e, GitwardError)
-    t.equal((e as GitwardError).code, code)
-    if (message) t.match((e as GitwardError).message, message)
-  }
-}
 
 t.test('mint: a parseable token whose secret matches the stored hash', async t => {
   const { deps, store } = await setup(t)

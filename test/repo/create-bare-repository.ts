@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { rejectsWithCode as refused } from '../helpers/assertions.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -28,16 +29,6 @@ function setup(t: Test) {
   }
 }
 
-async function refused(t: Test, p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  try {
-    await p
-    t.fail(`expected ${code}`)
-  } catch (e) {
-    t.type(e, GitwardError)
-    t.equal((e as GitwardError).code, code)
-    if (message) t.match((e as GitwardError).message, message)
-  }
-}
 
 const tree = (dir: string): string[] => fs.readdirSync(dir, { recursive: true }).map(String).sort()
 

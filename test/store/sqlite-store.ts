@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { rejectsWithCode as rejectsWith } from '../helpers/assertions.js'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { ManualClock } from '../../src/clock.js'
@@ -29,16 +30,6 @@ const newToken = (over: Partial<NewToken> = {}): NewToken => ({
   ...over,
 })
 
-async function rejectsWith(t: Test, p: Promise<unknown>, code: string, message?: RegExp) {
-  try {
-    await p
-    t.fail(`expected ${code}`)
-  } catch (e) {
-    t.type(e, GitwardError)
-    t.equal((e as GitwardError).code, code)
-    if (message) t.match((e as GitwardError).message, message)
-  }
-}
 
 t.test('projects: create, find, list, duplicates and bad paths', async t => {
   const { store, clock } = await setup(t)
