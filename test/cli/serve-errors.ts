@@ -48,3 +48,30 @@ t.test('an address in use: says so, exit 3, leaves nothing running', async t => 
   t.match(r.stderr, new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use`))
   oneSentence(t, r.stderr)
 })
+
+t.test('a read-only database: refuses to start (fail closed), exit 3', async t => {
+  // Not t.testdir(): its cleanup would run before the attribute is lifted.
+  const { mkdtempSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const dir = mkdtempSync(join(tmpdir(), 'gitward-readonly-'))
+  const db = join(dir, 'data', 'g.db')
+  const created = await run(['--db', db, '--repos', join(dir, 'repos'), 'repo', 'create', 'acme/app'], dir)
+  t.equal(created.code, 0, created.stderr)
+  // Tests run as root, for whom file modes do not stop writes; the
+  // immutable attribute does. Skip where the filesystem lacks it.
+  const { spawnSync } = await import('node:child_process')
+  const lock = spawnSync('chattr', ['+i', db])
+  if (lock.status !== 0) {
+    rmSync(dir, { recursive: true, force: true })
+    t.pass('chattr +i is not available here', { skip: String(lock.stderr) })
+    return
+  }
+  t.teardown(() => {
+    spawnSync('chattr', ['-i', db])
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const r = await run(['--db', db, '--repos', join(dir, 'repos'), 'serve', '--listen', '127.0.0.1:0'], dir)
+  t.equal(r.code, 3)
+  t.match(r.stderr, /^gitward: the database at .*g\.db cannot be read and written by this user/)
+  oneSentence(t, r.stderr)
+})
