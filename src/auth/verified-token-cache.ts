@@ -30,7 +30,10 @@ export class VerifiedTokenCache {
   readonly #ttl: number
   readonly #clock: Clock
   // Map keeps insertion order: the first key is the least recently used.
-  readonly #entries = new Map<string, CachedVerdict & { until: number }>()
+  // Right and wrong verdicts live in separate maps, so a flood of wrong
+  // guesses can only evict other wrong guesses, never a good token's entry.
+  readonly #right = new Map<string, CachedVerdict & { until: number }>()
+  readonly #wrong = new Map<string, CachedVerdict & { until: number }>()
 
   constructor(options: VerifiedTokenCacheOptions) {
     this.#key = options.random(32)
@@ -45,35 +48,40 @@ export class VerifiedTokenCache {
   }
 
   get(key: string): CachedVerdict | undefined {
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return undefined
-    if (entry.until <= this.#clock.now()) {
-      this.#entries.delete(key)
-      return undefined
+    for (const entries of [this.#right, this.#wrong]) {
+      const entry = entries.get(key)
+      if (entry === undefined) continue
+      if (entry.until <= this.#clock.now()) {
+        entries.delete(key)
+        return undefined
+      }
+      // Refresh recency.
+      entries.delete(key)
+      entries.set(key, entry)
+      return { ok: entry.ok, hash: entry.hash }
     }
-    // Refresh recency.
-    this.#entries.delete(key)
-    this.#entries.set(key, entry)
-    return { ok: entry.ok, hash: entry.hash }
+    return undefined
   }
 
   set(key: string, verdict: CachedVerdict): void {
     if (this.#max === 0 || this.#ttl === 0) return
-    this.#entries.delete(key)
-    this.#entries.set(key, { ...verdict, until: this.#clock.now() + this.#ttl })
-    while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value
+    const entries = verdict.ok ? this.#right : this.#wrong
+    ;(verdict.ok ? this.#wrong : this.#right).delete(key)
+    entries.delete(key)
+    entries.set(key, { ...verdict, until: this.#clock.now() + this.#ttl })
+    while (entries.size > this.#max) {
+      const oldest = entries.keys().next().value
       if (oldest === undefined) break
-      this.#entries.delete(oldest)
+      entries.delete(oldest)
     }
   }
 
   get size(): number {
-    return this.#entries.size
+    return this.#right.size + this.#wrong.size
   }
 
   /** Every stored key and verdict, for tests that prove no token is held. */
   dump(): Array<[string, CachedVerdict]> {
-    return [...this.#entries].map(([k, v]) => [k, { ok: v.ok, hash: v.hash }])
+    return [...this.#right, ...this.#wrong].map(([k, v]) => [k, { ok: v.ok, hash: v.hash }])
   }
 }

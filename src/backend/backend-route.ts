@@ -44,7 +44,7 @@ export function parseBackendRoute(method: string, url: string): BackendRoute | u
   if (!check.ok || check.path !== rawProject) return undefined
   const project = check.path
   if (tail === 'info/refs') {
-    if (method !== 'GET') return undefined
+    if (method !== 'GET' && method !== 'HEAD') return undefined
     // Without `service=` git would answer with the dumb-HTTP ref list.
     const service = query.startsWith('service=') ? query.slice('service='.length) : ''
     if (!isAdvertised(service)) return undefined

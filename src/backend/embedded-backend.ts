@@ -285,7 +285,13 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     // The request body goes to git with backpressure. git may stop reading
     // early (an error reply, a refused push); EPIPE then only ends the copy.
     stdin.on('error', err => log.debug('git stdin closed early', { error: err }))
-    body.on('error', err => log.debug('request stream error', { error: err }))
+    body.on('error', err => {
+      // The body will never end (cut off, or over the front's size limit):
+      // git would wait for the rest forever.
+      log.debug('request stream error', { error: err })
+      stdin.destroy()
+      stop()
+    })
     body.pipe(stdin)
 
     // stderr is drained completely (a full pipe would block git) but only
@@ -345,7 +351,10 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
 
     res.on('error', err => log.debug('response stream error', { error: err }))
     res.once('close', () => {
-      if (res.writableFinished || settled) return
+      // Closed before git's reply was settled — the client left, or the
+      // front answered on its own (a negotiation body over its limit): either
+      // way nobody reads git's output any more.
+      if (settled) return
       // The front (or a direct client) is gone: nobody will read the rest,
       // so the git process tree is stopped and its slot freed.
       clientGone = true

@@ -8,7 +8,7 @@
 // has started reading to forward() as `body`.
 import http from 'node:http'
 import https from 'node:https'
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import type { Readable } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
@@ -54,7 +54,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     target: proxyTarget,
     agent,
     xfwd: false,
-    changeOrigin: false,
+    // The upstream sees its own host name, so a client cannot pick another
+    // virtual host on the same web server; X-Forwarded-Host keeps the client's.
+    changeOrigin: target.kind === 'url',
     proxyTimeout: options.upstreamTimeoutMs,
   })
 
@@ -63,6 +65,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     logger.warn('upstream error', { error })
     if ('writeHead' in res) upstreamFailed(res)
     else res.destroy()
+  })
+
+  // The upstream request of each client request, so a body that fails (cut
+  // off, or over the gate's size limit) can abort it: the upstream would
+  // otherwise wait for the rest until its timeout.
+  const upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>()
+  proxy.on('proxyReq', (proxyReq, req) => {
+    upstreamRequests.set(req, proxyReq)
   })
 
   proxy.on('proxyRes', (proxyRes, _req, res) => {
@@ -84,6 +94,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     req.url = request.url
     req.headers = request.headers as IncomingMessage['headers']
     const body = request.body
+    body?.once('error', () => {
+      upstreamRequests.get(req)?.destroy()
+    })
     void proxy.web(req, res, body === undefined ? {} : { buffer: body }, (error: Error) => {
       logger.warn('upstream request failed', { error, url: request.url })
       upstreamFailed(res)

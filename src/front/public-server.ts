@@ -62,13 +62,23 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
   const server: http.Server =
     o.tls === null
       ? http.createServer(serverOptions)
-      : https.createServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key })
+      : // A client that connects and never finishes the handshake is dropped
+        // after 10 s (Node's default is 120 s).
+        https.createServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key, handshakeTimeout: 10_000 })
 
   // One more than allowed, so the gate can see that the limit was exceeded.
   server.maxHeadersCount = o.maxHeaders + 1
   server.maxConnections = o.maxConnections
   // Idle limit per connection; traffic in either direction resets it.
   server.timeout = o.idleTimeoutMs
+
+  // Every raw connection, including TLS ones still in their handshake, which
+  // the HTTP layer does not know about yet: shutdown must be able to cut them.
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
 
   let inFlight = 0
   let idle: (() => void) | null = null
@@ -152,6 +162,7 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
       }
       const cut = inFlight
       server.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
       await closed
       return { cut }
     },

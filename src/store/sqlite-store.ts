@@ -285,7 +285,17 @@ export class SqliteStore implements Store {
 
   async recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void> {
     if (uses.length === 0) return
-    const changed = this.#run(() => this.#touchMany.immediate(uses))
+    // Never wait for a lock here: better-sqlite3 waits on the event loop, and
+    // this write runs beside streaming clones. A busy database just means the
+    // batch is retried at the next flush.
+    const busyTimeout = this.#db.pragma('busy_timeout', { simple: true }) as number
+    this.#db.pragma('busy_timeout = 0')
+    let changed: number
+    try {
+      changed = this.#run(() => this.#touchMany.immediate(uses))
+    } finally {
+      this.#db.pragma(`busy_timeout = ${busyTimeout}`)
+    }
     this.#logger.debug('recorded token use', { batch: uses.length, changed })
   }
 
