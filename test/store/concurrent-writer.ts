@@ -88,10 +88,16 @@ t.test('another process writes while this one reads, and this one waits to write
   t.equal(await store.findProject('child/app'), undefined, 'uncommitted row invisible')
   t.same((await store.listProjects()).map(p => p.path), ['acme/app'])
 
-  // Let the child commit shortly; this write waits for it (busy_timeout).
+  // The server's batched last-used write never waits for the lock (it would
+  // wait on the event loop): busy now, retried at the next flush.
+  await t.rejects(store.recordTokenUse([{ id: tok.id, at: '2026-06-15T12:00:00.000Z' }]), { code: 'DB_BUSY' })
+
+  // Let the child commit shortly; an administrative write waits for it (busy_timeout).
   fs.writeFileSync(marker, '')
+  await store.revokeToken(tok.id, actor)
+  t.not((await store.findToken(tok.id))?.revokedAt, null)
   await store.recordTokenUse([{ id: tok.id, at: '2026-06-15T12:00:00.000Z' }])
-  t.equal((await store.findToken(tok.id))?.lastUsedAt, '2026-06-15T12:00:00.000Z')
+  t.equal((await store.findToken(tok.id))?.lastUsedAt, '2026-06-15T12:00:00.000Z', 'the retried batch lands once the lock is free')
   t.equal(await exited(child), 0)
   t.equal((await store.findProject('child/app'))?.path, 'child/app', 'the other process\'s write is visible')
 })
