@@ -174,6 +174,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       maxHeaders: config.max_headers,
       maxAuthorizationBytes: 4096,
       maxNegotiationBytes: config.max_negotiation_bytes,
+      negotiationTimeoutMs: config.negotiation_timeout_ms,
       tls: tls !== null,
       isClosing: () => closing,
     })

@@ -51,6 +51,7 @@ export const SCHEMA = {
   max_headers: { type: { kind: 'int', min: 8, max: 1000 }, default: 100, doc: 'Most request header lines; more gets 431.' },
   max_connections: { type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1024, doc: 'Concurrent client connections.' },
   max_negotiation_bytes: { type: { kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 }, default: 10 * 1024 * 1024, doc: 'Largest upload-pack / upload-archive request body (negotiation, not packs).' },
+  negotiation_timeout_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 30_000, doc: 'Time an upload-pack / upload-archive request body may take to arrive in full; slower gets 408.' },
   backend_max_processes: { type: { kind: 'int', min: 1, max: 4096 }, default: 16, doc: 'Concurrent git http-backend processes of the embedded backend.' },
   backend_queue_timeout_ms: { type: { kind: 'int', min: 0, max: 10 * MINUTE }, default: 5000, doc: 'How long a request waits for a backend process slot before 503.' },
   headers_timeout_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 20_000, doc: 'Time a client has to send its request headers (slow-header clients are closed).' },

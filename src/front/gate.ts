@@ -36,6 +36,8 @@ export interface GateOptions {
   maxHeaders: number
   maxAuthorizationBytes: number
   maxNegotiationBytes: number
+  /** Time a negotiation body may take to arrive in full. */
+  negotiationTimeoutMs: number
   tls: boolean
   /** True once shutdown began: answers then close their connection. */
   isClosing: () => boolean
@@ -50,6 +52,7 @@ const MSG_INTERNAL = 'gitward failed to handle this request; the server log has 
 const MSG_TOO_MANY_HEADERS = 'The request has too many header lines.'
 const MSG_TRAILER = 'Requests with trailers are not accepted.'
 const MSG_BODY_TOO_LARGE = 'The request body is too large for a fetch negotiation.'
+const MSG_BODY_TOO_SLOW = 'The fetch negotiation was not sent in time.'
 
 interface RequestFacts {
   id: string
@@ -185,10 +188,11 @@ export function createGate(o: GateOptions): Gate {
     if (c.service !== 'git-receive-pack' && c.kind === 'rpc') {
       const declared = Number(req.headers['content-length'] ?? '0')
       if (declared > o.maxNegotiationBytes) return refuse(413, MSG_BODY_TOO_LARGE, 'deny:body-size')
-      body = limitBody(o.maxNegotiationBytes, () => {
-        facts.decision = 'deny:body-size'
-        if (!res.headersSent) sendText(res, 413, MSG_BODY_TOO_LARGE, { close: true })
-        else res.destroy()
+      body = limitBody(o.maxNegotiationBytes, o.negotiationTimeoutMs, why => {
+        facts.decision = why === 'size' ? 'deny:body-size' : 'deny:body-time'
+        if (res.headersSent) res.destroy()
+        else if (why === 'size') sendText(res, 413, MSG_BODY_TOO_LARGE, { close: true })
+        else sendText(res, 408, MSG_BODY_TOO_SLOW, { close: true })
       })
       body.on('error', () => {})
       req.on('error', () => body?.destroy())

@@ -54,3 +54,39 @@ t.test('HEAD on info/refs is answered like GET, without a body', async t => {
   t.equal(head.headers.get('content-type'), get.headers.get('content-type'))
   t.equal((await head.text()), '')
 })
+
+t.test('a negotiation body that trickles past negotiation_timeout_ms gets 408 and frees its git process', async t => {
+  const h = await startGitward(t, { config: { negotiation_timeout_ms: '1000' } })
+  await h.createProject('acme/app', 'public')
+  const wc = await makeWorkingCopy(h, 'wc')
+  const { token } = await h.mint({ project: 'acme/app' })
+  t.equal((await h.git(['push', h.repoUrl('acme/app', token), 'main'], { cwd: wc })).code, 0)
+  const port = new URL(h.url).port
+  let timer: NodeJS.Timeout | undefined
+  const status = await new Promise<number>(resolve => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/acme/app.git/git-upload-pack', headers: { 'content-type': 'application/x-git-upload-pack-request', 'transfer-encoding': 'chunked' } }, res => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', () => resolve(-1))
+    // One byte every 300 ms, bounded: at most 20 bytes.
+    let sent = 0
+    timer = setInterval(() => {
+      if (sent++ >= 20) {
+        clearInterval(timer)
+        return
+      }
+      req.write('0')
+    }, 300)
+  })
+  clearInterval(timer)
+  t.equal(status, 408)
+  let left = -1
+  for (let i = 0; i < 50; i++) {
+    left = h.app.backend?.activeProcesses() ?? 0
+    if (left === 0) break
+    await new Promise(r => setTimeout(r, 100))
+  }
+  t.equal(left, 0, 'the git process is stopped')
+  t.match(h.logText(), /"decision":"deny:body-time"/)
+})

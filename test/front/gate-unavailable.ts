@@ -53,6 +53,7 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
     maxHeaders: 100,
     maxAuthorizationBytes: 4096,
     maxNegotiationBytes: 1 << 20,
+    negotiationTimeoutMs: 30_000,
     tls: false,
     isClosing: () => false,
   })
