@@ -20,9 +20,6 @@ const PASS_THROUGH = [
   'user-agent',
 ] as const
 
-/** Headers the embedded backend reads; only gitward sets them. */
-export const EMBEDDED_REMOTE_USER = REMOTE_USER_HEADER
-export const EMBEDDED_REMOTE_ADDR = REMOTE_ADDR_HEADER
 
 export interface Identity {
   tokenId: string
@@ -56,8 +53,8 @@ export function upstreamHeaders(input: UpstreamHeaderInput): OutgoingHttpHeaders
   const upstream = input.upstream
   switch (upstream.kind) {
     case 'embedded':
-      out[EMBEDDED_REMOTE_ADDR] = input.clientAddress
-      if (input.identity !== null) out[EMBEDDED_REMOTE_USER] = input.identity.remoteUser
+      out[REMOTE_ADDR_HEADER] = input.clientAddress
+      if (input.identity !== null) out[REMOTE_USER_HEADER] = input.identity.remoteUser
       break
     case 'external':
       out['x-forwarded-for'] = input.clientAddress

@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
 import { bareDir, commitFiles, incompressible, revParse } from '../helpers/e2e-git.js'
-import { gitProcessesMentioning, spawnClientGroup, waitUntil, type ProcessInfo } from '../helpers/e2e-processes.js'
+import { gitProcessesMentioning, spawnClientGroup, waitUntil, type ProcessInfo, within } from '../helpers/e2e-processes.js'
 import { startRelay, type Direction } from '../helpers/e2e-relay.js'
 import { withCredentials } from '../helpers/git-client.js'
 
@@ -15,18 +15,6 @@ const MiB = 1024 * 1024
 const STEP_TIMEOUT_MS = 30_000
 const CLEANUP_BOUND_MS = 5_000
 
-/** `promise`, or a rejection naming `what` after `ms` (keeps every wait bounded). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 const describe = (ps: readonly ProcessInfo[]): string => ps.map(p => `${p.pid} ${p.cmdline}`).join('\n')
 

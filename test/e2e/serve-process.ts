@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { makeGitClient } from '../helpers/git-client.js'
 import { incompressible } from '../helpers/e2e-git.js'
 import { request, basicAuth } from '../helpers/e2e-http.js'
-import { spawnClientGroup, waitUntil } from '../helpers/e2e-processes.js'
+import { spawnClientGroup, waitUntil, within } from '../helpers/e2e-processes.js'
 import { startRelay } from '../helpers/e2e-relay.js'
 import { runGitward, runServeToFailure, serveEnv, startServeProcess, type ServeProcess } from '../helpers/e2e-serve-process.js'
 
@@ -41,18 +41,6 @@ function setup(t: Test) {
   return { dir, db, repos, env, git, admin, serve }
 }
 
-/** Assert (bounded) that a promise settles; return its value. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 t.test('gitward serve as a process', async t => {
   const s = setup(t)

@@ -102,3 +102,16 @@ export function processesMentioning(dir: string): ProcessInfo[] {
 /** Only the git processes among them. */
 export const gitProcessesMentioning = (dir: string): ProcessInfo[] =>
   processesMentioning(dir).filter(p => /(^|\/)git(-[a-z-]+)?( |$)/.test(p.cmdline))
+
+/** `promise`, or a rejection naming `what` after `ms` (keeps every wait bounded). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
