@@ -4,6 +4,7 @@
 // count. Memory is bounded: at most `maxTracked` addresses are remembered,
 // oldest first out.
 import type { Clock } from '../clock.js'
+import { AddressRanges } from '../net/address-ranges.js'
 
 export interface BanListOptions {
   enabled: boolean
@@ -23,13 +24,13 @@ interface Entry {
 
 export class BanList {
   readonly #o: BanListOptions
-  readonly #allow: ReadonlySet<string>
+  readonly #allow: AddressRanges
   readonly #entries = new Map<string, Entry>()
   readonly #maxTracked: number
 
   constructor(options: BanListOptions) {
     this.#o = options
-    this.#allow = new Set(options.allowlist)
+    this.#allow = new AddressRanges(options.allowlist)
     this.#maxTracked = options.maxTracked ?? 100_000
   }
 

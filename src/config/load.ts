@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { isIP } from 'node:net'
 import { parse as parseToml } from 'smol-toml'
 import { GitwardError } from '../errors.js'
+import { canonicalRange } from '../net/address-ranges.js'
 import { CONFIG_KEYS, SCHEMA, envName, type ConfigKey, type KeyType } from './schema.js'
 
 type ValueOf<K extends ConfigKey> = (typeof SCHEMA)[K]['type']['kind'] extends 'int'
@@ -186,10 +187,18 @@ export function loadConfig(sources: ConfigSources): Config {
   if ((out['tls_cert'] === null) !== (out['tls_key'] === null)) {
     problems.push('tls_cert and tls_key must be given together')
   }
+  // Addresses are stored the way client addresses are normalised, so that
+  // `::ffff:10.0.0.1` in the file matches the peer `10.0.0.1`.
   for (const list of ['trusted_proxies', 'ban_allowlist'] as const) {
-    for (const addr of (out[list] as readonly string[] | undefined) ?? []) {
-      if (isIP(addr) === 0) problems.push(`${list} contains "${addr}", which is not an IP address`)
+    const given = out[list] as readonly string[] | undefined
+    if (given === undefined) continue
+    const canonical: string[] = []
+    for (const entry of given) {
+      const c = canonicalRange(entry)
+      if (c === null) problems.push(`${list} contains "${entry}", which is not an IP address or CIDR range (e.g. 10.0.0.0/8)`)
+      else canonical.push(c)
     }
+    out[list] = Object.freeze(canonical)
   }
 
   if (problems.length > 0) {

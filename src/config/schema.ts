@@ -32,7 +32,7 @@ export const SCHEMA = {
   listen: { type: { kind: 'hostport' }, default: '127.0.0.1:8080', doc: 'Address and port to listen on, HOST:PORT ([::1]:PORT for IPv6).' },
   tls_cert: { type: { kind: 'path' }, default: null, doc: 'PEM certificate chain; with tls_key, serve HTTPS. Reloaded on SIGHUP.' },
   tls_key: { type: { kind: 'path' }, default: null, doc: 'PEM private key for tls_cert.' },
-  trusted_proxies: { type: { kind: 'list' }, default: [], doc: 'Addresses of reverse proxies whose X-Forwarded-For is believed.' },
+  trusted_proxies: { type: { kind: 'list' }, default: [], doc: 'Addresses or CIDR ranges (10.0.0.0/8, fd00::/8) of reverse proxies whose X-Forwarded-For is believed.' },
   // --- tokens ---------------------------------------------------------------
   token_prefix: { type: { kind: 'string', pattern: /^[A-Za-z0-9_-]{0,16}$/, hint: 'up to 16 of A-Z a-z 0-9 _ -' }, default: DEFAULT_TOKEN_PREFIX, doc: 'Prefix of minted tokens. Changing it invalidates existing tokens.' },
   bcrypt_cost: { type: { kind: 'int', min: 4, max: 15 }, default: 10, doc: 'bcrypt cost factor for new token hashes.' },
@@ -45,7 +45,7 @@ export const SCHEMA = {
   ban_max_failures: { type: { kind: 'int', min: 1, max: 1_000_000 }, default: 30, doc: 'Failed token checks within ban_window_ms that ban an address.' },
   ban_window_ms: { type: { kind: 'int', min: 1000, max: 7 * 24 * 60 * MINUTE }, default: 3 * MINUTE, doc: 'Window in which failures are counted.' },
   ban_time_ms: { type: { kind: 'int', min: 1000, max: 30 * 24 * 60 * MINUTE }, default: 60 * MINUTE, doc: 'How long a ban lasts.' },
-  ban_allowlist: { type: { kind: 'list' }, default: [], doc: 'Addresses that are never banned.' },
+  ban_allowlist: { type: { kind: 'list' }, default: [], doc: 'Addresses or CIDR ranges that are never banned.' },
   // --- limits and timeouts ----------------------------------------------------
   max_header_bytes: { type: { kind: 'int', min: 1024, max: 1024 * 1024 }, default: 16 * 1024, doc: 'Largest request header block; larger gets 431.' },
   max_headers: { type: { kind: 'int', min: 8, max: 1000 }, default: 100, doc: 'Most request header lines; more gets 431.' },

@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js'
 import type { Logger } from '../log/logger.js'
 import type { Clock } from '../clock.js'
 import { isGitwardError } from '../errors.js'
+import { AddressRanges } from '../net/address-ranges.js'
 import { clientAddress } from './client-address.js'
 import { upstreamHeaders, type UpstreamKind } from './upstream-headers.js'
 import { sendText } from './responses.js'
@@ -77,7 +78,7 @@ class ClientGone extends Error {
 }
 
 export function createGate(o: GateOptions): Gate {
-  const trusted = new Set(o.trustedProxies)
+  const trusted = new AddressRanges(o.trustedProxies)
   // Where the previous request on a kept-alive connection ended. By the time
   // 'request' fires Node has already read the headers and often the first
   // chunk of the body (all of a small one), so reading the counter then

@@ -137,9 +137,12 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
     server,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)))
+        // The same function is added and removed: off() compares listeners by
+        // identity, so removing `reject` would leave this one behind.
+        const failed = (e: NodeJS.ErrnoException): void => reject(listenError(e, host, port))
+        server.once('error', failed)
         server.listen(port, host, () => {
-          server.off('error', reject)
+          server.off('error', failed)
           const a = server.address()
           resolve(typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : { host, port })
         })
