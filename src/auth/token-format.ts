@@ -96,3 +96,11 @@ export function tokenPattern(prefix: string): RegExp {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   return new RegExp(`${escaped}[${ID_ALPHABET}]{${ID_LENGTH}}_[0-9A-Za-z]{${SECRET_LENGTH + CHECKSUM_LENGTH}}`, 'g')
 }
+
+/**
+ * The patterns the log redactor scrubs: tokens with the configured prefix and
+ * with the default one (a token pasted from another installation is a secret too).
+ */
+export function tokenPatterns(prefix: string): RegExp[] {
+  return [...new Set([prefix, DEFAULT_TOKEN_PREFIX])].map(tokenPattern)
+}

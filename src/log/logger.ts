@@ -1,11 +1,16 @@
-// JSON-lines logger. Every line passes through redaction (see redact.ts);
-// there is no way to write a raw line.
-import { makeStringRedactor, redactValue } from './redact.js'
-import { tokenPattern } from '../auth/token-format.js'
+// JSON-lines logger on pino. One line per call:
+//   {"level":"info","time":"2026-06-15T12:00:00.000Z",...fields,"msg":"..."}
+// Every line passes through redaction (see redact.ts) twice: the fields and
+// the message before pino sees them (secret-named keys dropped, every string
+// scrubbed, errors turned into name/message/code/stack/cause, all scrubbed),
+// and the finished line once more. There is no way to write a raw line: the
+// pino instance never leaves this module.
+import { pino, type Logger as PinoLogger } from 'pino'
+import { makeLineRedactor, makeStringRedactor, redactValue, type StringRedactor } from './redact.js'
 import type { Clock } from '../clock.js'
 
 export type Level = 'debug' | 'info' | 'warn' | 'error'
-const LEVEL_RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error']
 
 export type Fields = Record<string, unknown>
 
@@ -19,31 +24,52 @@ export interface Logger {
 }
 
 export interface LoggerOptions {
-  /** Where finished lines go (one call per line, newline included). */
+  /**
+   * Where finished lines go, one synchronous call per line (newline
+   * included), so a line is written before the call that logs it returns.
+   */
   write: (line: string) => void
   clock: Clock
   level?: Level
-  /** Token prefixes in use; tokens with them are redacted wherever they appear. */
-  tokenPrefixes?: readonly string[]
+  /**
+   * Patterns of secrets to scrub wherever they appear (gitward passes the
+   * pattern of its tokens, from auth/token-format.ts).
+   */
+  secretPatterns?: readonly RegExp[]
 }
 
-export function createLogger(options: LoggerOptions, base: Fields = {}): Logger {
-  const min = LEVEL_RANK[options.level ?? 'info']
-  const scrub = makeStringRedactor((options.tokenPrefixes ?? []).map(tokenPattern))
+export function createLogger(options: LoggerOptions): Logger {
+  const patterns = options.secretPatterns ?? []
+  const scrub = makeStringRedactor(patterns)
+  const scrubLine = makeLineRedactor(patterns)
+  const { clock } = options
+  const root = pino(
+    {
+      level: options.level ?? 'info',
+      base: null,
+      timestamp: () => `,"time":"${new Date(clock.now()).toISOString()}"`,
+      formatters: { level: label => ({ level: label }) },
+      // Errors arrive here already turned into scrubbed plain objects.
+      serializers: { err: (value: unknown) => value },
+      hooks: { streamWrite: scrubLine },
+    },
+    { write: options.write },
+  )
+  return wrap(root, scrub, Object.create(null) as Fields)
+}
+
+function wrap(root: PinoLogger, scrub: StringRedactor, base: Fields): Logger {
   const emit = (level: Level, msg: string, fields?: Fields): void => {
-    if (LEVEL_RANK[level] < min) return
-    const record = redactValue(
-      { time: new Date(options.clock.now()).toISOString(), level, msg, ...base, ...fields },
-      scrub,
-    )
-    options.write(JSON.stringify(record) + '\n')
+    if (!root.isLevelEnabled(level)) return
+    const merged = fields === undefined ? base : { ...base, ...fields }
+    root[level](redactValue(merged, scrub) as object, scrub(msg))
   }
   return {
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: fields => createLogger(options, { ...base, ...fields }),
+    child: fields => wrap(root, scrub, { ...base, ...fields }),
   }
 }
 

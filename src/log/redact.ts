@@ -1,7 +1,11 @@
 // Redaction that the logger applies to every field of every line, so a token
 // can never be printed, even by a caller that passes the wrong thing.
-// Threats covered: an Authorization header logged whole, a token inside a URL
-// or an error message, and base64 of "user:token" (the Basic credential).
+// Threats covered: an Authorization header logged whole, a token inside a URL,
+// an error message or a stack trace, and base64 of "user:token" (the Basic
+// credential).
+//
+// The patterns of gitward's own tokens are passed in by whoever builds the
+// logger (the token format belongs to auth/, which the kernel must not import).
 
 const SECRET_KEYS = /^(authorization|proxy-authorization|cookie|set-cookie|token|password|secret|secrethash|secret_hash)$/i
 const AUTH_SCHEME = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi
@@ -14,11 +18,14 @@ const LONG_BASE64 = /[A-Za-z0-9+/_-]{60,}={0,2}/g
 const looksEncoded = (run: string): boolean => /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)
 
 export const REDACTED = '[redacted]'
+const MAX_DEPTH = 6
 
-export function makeStringRedactor(tokenPatterns: readonly RegExp[]): (s: string) => string {
+export type StringRedactor = (s: string) => string
+
+export function makeStringRedactor(secretPatterns: readonly RegExp[]): StringRedactor {
   return (s: string): string => {
     let out = s
-    for (const p of tokenPatterns) out = out.replace(p, REDACTED)
+    for (const p of secretPatterns) out = out.replace(p, REDACTED)
     return out
       .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
       .replace(URL_USERINFO, `$1${REDACTED}@`)
@@ -26,14 +33,44 @@ export function makeStringRedactor(tokenPatterns: readonly RegExp[]): (s: string
   }
 }
 
-/** Deep-copy `value` with secret-named keys dropped and strings scrubbed. */
-export function redactValue(value: unknown, scrub: (s: string) => string, depth = 0): unknown {
-  if (typeof value === 'string') return scrub(value)
-  if (value === null || typeof value !== 'object') return value
-  if (depth > 6) return '[deep]'
-  if (value instanceof Error) {
-    return { name: value.name, message: scrub(value.message), code: (value as { code?: unknown }).code }
+/**
+ * The last pass over a finished JSON line. Only patterns whose characters
+ * cannot include a quote or a backslash are applied, so the line stays valid
+ * JSON; the structural pass (redactValue) has already done the rest. This pass
+ * exists so that nothing the logging library adds on its own can carry a token.
+ */
+export function makeLineRedactor(secretPatterns: readonly RegExp[]): StringRedactor {
+  return (line: string): string => {
+    let out = line
+    for (const p of secretPatterns) out = out.replace(p, REDACTED)
+    return out
+      .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
+      .replace(LONG_BASE64, run => (looksEncoded(run) ? REDACTED : run))
   }
+}
+
+/**
+ * An error as loggable fields: its name, message, code and stack trace (each
+ * scrubbed: a message or a frame can quote a token), and its cause.
+ */
+function redactError(error: Error, scrub: StringRedactor, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null)
+  out['name'] = scrub(error.name)
+  out['message'] = scrub(error.message)
+  const code: unknown = (error as { code?: unknown }).code
+  if (code !== undefined) out['code'] = redactValue(code, scrub, depth + 1)
+  if (typeof error.stack === 'string') out['stack'] = scrub(error.stack)
+  if (error.cause !== undefined) out['cause'] = redactValue(error.cause, scrub, depth + 1)
+  return out
+}
+
+/** Deep-copy `value` with secret-named keys dropped and strings scrubbed. */
+export function redactValue(value: unknown, scrub: StringRedactor, depth = 0): unknown {
+  if (typeof value === 'string') return scrub(value)
+  if (typeof value === 'bigint') return value.toString()
+  if (value === null || typeof value !== 'object') return value
+  if (depth > MAX_DEPTH) return '[deep]'
+  if (value instanceof Error) return redactError(value, scrub, depth)
   if (Array.isArray(value)) return value.map(v => redactValue(v, scrub, depth + 1))
   const out: Record<string, unknown> = Object.create(null)
   for (const [k, v] of Object.entries(value)) {

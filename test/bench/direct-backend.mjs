@@ -17,6 +17,7 @@ import { createEmbeddedBackend } from '../../dist/backend/embedded-backend.js'
 import { systemClock } from '../../dist/clock.js'
 import { loadConfig } from '../../dist/config/load.js'
 import { createLogger } from '../../dist/log/logger.js'
+import { tokenPatterns } from '../../dist/auth/token-format.js'
 
 const { values } = parseArgs({ options: { repos: { type: 'string' }, port: { type: 'string', default: '0' } } })
 if (values.repos === undefined) {
@@ -28,7 +29,7 @@ const logger = createLogger({
   write: s => process.stdout.write(s),
   clock: systemClock,
   level: config.log_level,
-  tokenPrefixes: [config.token_prefix],
+  secretPatterns: tokenPatterns(config.token_prefix),
 })
 const home = await mkdtemp(join(tmpdir(), 'gitward-bench-home-'))
 const backend = createEmbeddedBackend({

@@ -16,7 +16,8 @@ import { loadConfig } from '../../src/config/load.js'
 import { createLogger } from '../../src/log/logger.js'
 import { startApp, type App } from '../../src/app.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
-import { bcryptHasher } from '../../src/auth/hasher.js'
+import { bcryptHasher, type Hasher } from '../../src/auth/hasher.js'
+import { tokenPatterns } from '../../src/auth/token-format.js'
 import { mintToken } from '../../src/admin/mint-token.js'
 import { createProject } from '../../src/admin/create-project.js'
 import { execFileGit } from '../../src/repo/run-git.js'
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   config?: Record<string, string>
   /** Start time of the injected clock (default 2026-06-15T12:00:00Z). */
   now?: Date
+  /** The hasher the server verifies tokens with (default: bcrypt, cost 4). */
+  hasher?: Hasher
 }
 
 export interface MintOptions {
@@ -80,9 +83,9 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
     env: { GITWARD_BCRYPT_COST: '4', ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [`GITWARD_${k.toUpperCase()}`, v])) },
     cwd: dir,
   })
-  const logger = createLogger({ write: l => lines.push(l), clock, level: 'debug', tokenPrefixes: [config.token_prefix] })
+  const logger = createLogger({ write: l => lines.push(l), clock, level: 'debug', secretPatterns: tokenPatterns(config.token_prefix) })
   const admin = await openSqliteStore({ file: db, clock, busyTimeoutMs: 5000 })
-  const app = await startApp({ config, clock, random: randomBytes, logger })
+  const app = await startApp({ config, clock, random: randomBytes, logger, hasher: options.hasher })
   const { git, spawnGit, home } = makeGitClient(dir)
   const hasher = bcryptHasher(4)
   const tokens: string[] = []

@@ -1,16 +1,23 @@
-// A logger that cannot print a token: every field of every line is scrubbed.
+// A logger that cannot print a token: every field of every line is scrubbed,
+// error messages and stack traces included.
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
-import { formatToken, newSecret, newTokenId } from '../../src/auth/token-format.js'
+import { formatToken, newSecret, newTokenId, tokenPatterns } from '../../src/auth/token-format.js'
 
 const token = formatToken('gwpat-', newTokenId(randomBytes), newSecret(randomBytes))
 const basic = Buffer.from(`git:${token}`).toString('base64')
+const secretPatterns = tokenPatterns('gwpat-')
+
+const capture = (level?: 'debug' | 'info' | 'warn' | 'error') => {
+  const lines: string[] = []
+  const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0), secretPatterns, level })
+  return { log, lines, text: () => lines.join(''), parsed: () => lines.map(l => JSON.parse(l) as Record<string, unknown>) }
+}
 
 t.test('tokens, credentials and secret-named fields never reach a line', async t => {
-  const lines: string[] = []
-  const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0), tokenPrefixes: ['gwpat-'] })
+  const { log, lines, text } = capture()
   log.info(`saw ${token} in a message`, {
     headers: { authorization: `Basic ${basic}`, 'x-other': 'fine' },
     url: `http://git:${token}@127.0.0.1/acme/app.git`,
@@ -21,21 +28,46 @@ t.test('tokens, credentials and secret-named fields never reach a line', async t
     password: 'hunter2',
   })
   log.child({ requestToken: token }).warn('child')
-  const text = lines.join('')
-  t.notOk(text.includes(token), 'no token')
-  t.notOk(text.includes(token.slice(-38)), 'no secret')
-  t.notOk(text.includes(basic), 'no base64 credential')
-  t.notOk(text.includes('hunter2'), 'secret-named fields dropped')
-  t.ok(text.includes('fine'), 'ordinary fields kept')
-  for (const l of lines) t.doesNotThrow(() => JSON.parse(l), 'each line is JSON')
-  const first = JSON.parse(lines[0] ?? '{}')
-  t.equal(first.level, 'info')
-  t.equal(first.time, '1970-01-01T00:00:00.000Z')
+  t.notOk(text().includes(token), 'no token')
+  t.notOk(text().includes(token.slice(-38)), 'no secret')
+  t.notOk(text().includes(basic), 'no base64 credential')
+  t.notOk(text().includes('hunter2'), 'secret-named fields dropped')
+  t.ok(text().includes('fine'), 'ordinary fields kept')
+  t.equal(lines.length, 2, 'one line per call')
+  for (const l of lines) {
+    t.ok(l.endsWith('\n'), 'each line ends with a newline')
+    t.doesNotThrow(() => JSON.parse(l), 'each line is JSON')
+  }
+})
+
+t.test('a line is time, level (a word), msg and the fields', async t => {
+  const { log, parsed } = capture()
+  log.info('request', { status: 200, project: 'acme/app' })
+  t.same(parsed()[0], { time: '1970-01-01T00:00:00.000Z', level: 'info', msg: 'request', status: 200, project: 'acme/app' })
+})
+
+t.test('an error is logged with its stack trace, token-free', async t => {
+  const { log, text, parsed } = capture()
+  const error = new Error(`compare failed for ${token}`) as Error & { code?: string }
+  error.code = 'EBOOM'
+  // A stack trace can quote a token beyond the first line too (a frame in a
+  // path, an eval'd URL): it is scrubbed like every other string.
+  error.stack = `Error: compare failed for ${token}\n    at verify (file:///srv/${token}/verifier.js:1:1)\n    at check (file:///srv/gitward/gate.js:2:2)`
+  const cause = new Error(`cause with Bearer ${token}`)
+  log.error('request failed', { err: new Error('outer', { cause: error }), error: cause })
+  const line = parsed()[0] as { err: { message: string; stack: string; cause: { code: string; stack: string; message: string } }; error: { stack: string } }
+  t.notOk(text().includes(token), 'no token anywhere')
+  t.notOk(text().includes(token.slice(-38)), 'no secret anywhere')
+  t.match(line.err.stack, /^Error: outer\n\s+at /, 'the outer stack trace is kept')
+  t.equal(line.err.cause.message, 'compare failed for [redacted]')
+  t.equal(line.err.cause.code, 'EBOOM')
+  t.match(line.err.cause.stack, /at verify \(file:\/\/\/srv\/\[redacted\]\/verifier\.js/, 'a frame quoting a token is scrubbed')
+  t.match(line.err.cause.stack, /at check \(file:\/\/\/srv\/gitward\/gate\.js/, 'ordinary frames kept')
+  t.match(line.error.stack, /^Error: cause with Bearer \[redacted\]\n\s+at /)
 })
 
 t.test('ordinary long names and object ids survive', async t => {
-  const lines: string[] = []
-  const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0) })
+  const { log, lines } = capture()
   const sha = 'a'.repeat(40)
   const project = 'acme/a-very-long-project-name-that-goes-on-and-on-for-a-while-more'
   log.info('x', { sha, project })
@@ -43,9 +75,17 @@ t.test('ordinary long names and object ids survive', async t => {
   t.ok(lines[0]?.includes(project))
 })
 
+t.test('child fields are on every line; a call overrides them', async t => {
+  const { log, parsed } = capture()
+  const child = log.child({ project: 'acme/app', service: 'git-upload-pack' })
+  child.info('one')
+  child.child({ service: 'git-receive-pack' }).info('two', { extra: 1 })
+  t.match(parsed()[0], { project: 'acme/app', service: 'git-upload-pack', msg: 'one' })
+  t.match(parsed()[1], { project: 'acme/app', service: 'git-receive-pack', extra: 1, msg: 'two' })
+})
+
 t.test('levels below the minimum are dropped', async t => {
-  const lines: string[] = []
-  const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0), level: 'warn' })
+  const { log, lines } = capture('warn')
   log.info('no')
   log.debug('no')
   log.warn('yes')

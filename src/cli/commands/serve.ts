@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../log/logger.js'
 import { startApp, type App } from '../../app.js'
 import type { Clock } from '../../clock.js'
 import { openSqliteStore } from '../../store/sqlite-store.js'
+import { tokenPatterns } from '../../auth/token-format.js'
 
 export interface ServeIo {
   stdout(s: string): void
@@ -82,7 +83,7 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
     write: s => io.stdout(s),
     clock: deps.clock,
     level: config.log_level as 'debug' | 'info' | 'warn' | 'error',
-    tokenPrefixes: [config.token_prefix],
+    secretPatterns: tokenPatterns(config.token_prefix),
   })
 
   if (flags.init === true) {
