@@ -27,7 +27,12 @@ export type TokenRefusal = 'malformed' | 'unknown' | 'mismatch' | 'revoked' | 'e
 
 export type TokenCheck =
   | { kind: 'none' }
-  | { kind: 'refused'; reason: TokenRefusal }
+  /**
+   * `tokenId` is the id the presented token claims, when it was well formed:
+   * public, never the secret, so the log can name the token behind a refusal
+   * (a CI job still using a revoked token).
+   */
+  | { kind: 'refused'; reason: TokenRefusal; tokenId?: string }
   | { kind: 'valid'; token: { id: string; target: TokenTarget; role: Role; scopes: readonly Scope[] } }
 
 export interface PolicyInput {

@@ -13,7 +13,7 @@
 // never a 401, so git never erases a good stored credential because of us.
 import type { Clock } from '../clock.js'
 import type { Store, TokenRecord } from '../store/store.js'
-import type { TokenCheck } from '../access/policy.js'
+import type { TokenCheck, TokenRefusal } from '../access/policy.js'
 import { isExpired } from '../admin/expiry-date.js'
 import { parseToken } from './token-format.js'
 import type { Hasher } from './hasher.js'
@@ -60,18 +60,21 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const parsed = parseToken(prefix, presented)
     if (!parsed.ok) return { kind: 'refused', reason: 'malformed' }
 
+    const tokenId = parsed.token.id
+    const refused = (reason: TokenRefusal): TokenCheck => ({ kind: 'refused', reason, tokenId })
+
     const key = cache.keyFor(presented)
     const remembered = cache.get(key)
     if (remembered !== undefined && !remembered.ok) {
       stats.cacheHits++
-      return { kind: 'refused', reason: 'mismatch' }
+      return refused('mismatch')
     }
 
     stats.lookups++
-    const row = await store.findToken(parsed.token.id)
-    if (row === undefined) return { kind: 'refused', reason: 'unknown' }
-    if (row.revokedAt !== null) return { kind: 'refused', reason: 'revoked' }
-    if (isExpired(row.expiresAt, clock.now())) return { kind: 'refused', reason: 'expired' }
+    const row = await store.findToken(tokenId)
+    if (row === undefined) return refused('unknown')
+    if (row.revokedAt !== null) return refused('revoked')
+    if (isExpired(row.expiresAt, clock.now())) return refused('expired')
 
     if (remembered !== undefined && remembered.hash === row.secretHash) {
       stats.cacheHits++
@@ -83,7 +86,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return hasher.compare(parsed.token.secret, row.secretHash)
     }, signal)
     cache.set(key, { ok, hash: row.secretHash })
-    return ok ? valid(row) : { kind: 'refused', reason: 'mismatch' }
+    return ok ? valid(row) : refused('mismatch')
   }
 
   return { verify, stats }

@@ -153,7 +153,12 @@ export function createGate(o: GateOptions): Gate {
     }
     // git's first request carries no credentials; only presented-and-refused
     // credentials count toward a ban.
-    if (check.kind === 'refused') o.bans.recordFailure(facts.client)
+    if (check.kind === 'refused') {
+      o.bans.recordFailure(facts.client)
+      // The claimed id (public, never the secret) names the token behind a
+      // refusal, so an administrator can find who still uses a revoked one.
+      if (check.tokenId !== undefined) facts.tokenId = check.tokenId
+    }
     if (check.kind === 'valid') {
       facts.tokenId = check.token.id
       o.bans.recordSuccess(facts.client)

@@ -63,7 +63,7 @@ t.test('malformed tokens and unknown ids cost no compare', async t => {
   t.same(await verifier.verify('gwpat-short'), { kind: 'refused', reason: 'malformed' })
   t.same(await verifier.verify('ghp_' + token.slice(6)), { kind: 'refused', reason: 'malformed' })
   const unknown = formatToken(PREFIX, 'zzzzzzzzzzzz', newSecret(randomBytes))
-  t.same(await verifier.verify(unknown), { kind: 'refused', reason: 'unknown' })
+  t.same(await verifier.verify(unknown), { kind: 'refused', reason: 'unknown', tokenId: 'zzzzzzzzzzzz' })
   t.equal(calls.compare, 0)
 })
 
@@ -73,18 +73,18 @@ t.test('revocation fails the very next request with a warm cache', async t => {
   t.equal((await verifier.verify(token)).kind, 'valid')
   t.equal((await verifier.verify(token)).kind, 'valid')
   await store.revokeToken(record.id, { user: 't' })
-  t.same(await verifier.verify(token), { kind: 'refused', reason: 'revoked' })
+  t.same(await verifier.verify(token), { kind: 'refused', reason: 'revoked', tokenId: record.id })
   t.equal(calls.compare, 1)
 })
 
 t.test('expiry at 00:00 UTC applies on the next request with a warm cache', async t => {
   const { mint, verifier, clock } = await setup(t)
-  const { token } = await mint('2026-06-16')
+  const { token, record } = await mint('2026-06-16')
   t.equal((await verifier.verify(token)).kind, 'valid')
   clock.set(new Date('2026-06-15T23:59:59.999Z'))
   t.equal((await verifier.verify(token)).kind, 'valid')
   clock.set(new Date('2026-06-16T00:00:00.000Z'))
-  t.same(await verifier.verify(token), { kind: 'refused', reason: 'expired' })
+  t.same(await verifier.verify(token), { kind: 'refused', reason: 'expired', tokenId: record.id })
 })
 
 t.test('a wrong secret for a cached id is refused, and remembered as wrong', async t => {
@@ -94,9 +94,9 @@ t.test('a wrong secret for a cached id is refused, and remembered as wrong', asy
   const parsed = parseToken(PREFIX, token)
   if (!parsed.ok) throw new Error('unreachable')
   const wrong = formatToken(PREFIX, parsed.token.id, newSecret(randomBytes))
-  t.same(await verifier.verify(wrong), { kind: 'refused', reason: 'mismatch' })
+  t.same(await verifier.verify(wrong), { kind: 'refused', reason: 'mismatch', tokenId: parsed.token.id })
   t.equal(calls.compare, 2, 'one compare for the wrong secret')
-  t.same(await verifier.verify(wrong), { kind: 'refused', reason: 'mismatch' })
+  t.same(await verifier.verify(wrong), { kind: 'refused', reason: 'mismatch', tokenId: parsed.token.id })
   t.equal(calls.compare, 2, 'the same wrong token again costs nothing')
   t.equal((await verifier.verify(token)).kind, 'valid', 'the right token still works')
   t.equal(calls.compare, 2)
