@@ -116,7 +116,12 @@ export async function startApp(deps: AppDeps): Promise<App> {
         ? ({ kind: 'socket', path: config.upstream.slice('unix:'.length) } as const)
         : ({ kind: 'url', url: config.upstream } as const)
       forwarder = createForwarder({ target, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
-      upstream = { kind: 'external', identityHeader: config.identity_header, tokenIdHeader: config.token_id_header }
+      upstream = {
+        kind: 'external',
+        identityHeader: config.identity_header,
+        tokenIdHeader: config.token_id_header,
+        host: config.upstream_host ?? (target.kind === 'socket' ? 'localhost' : new URL(target.url).host),
+      }
     } else {
       if (!existsSync(config.repos)) {
         throw new GitwardError(

@@ -26,6 +26,7 @@ export const SCHEMA = {
   db: { type: { kind: 'path' }, default: 'data/gitward.db', doc: 'SQLite database file (created with mode 0600).' },
   repos: { type: { kind: 'path' }, default: 'data/repositories', doc: 'Root directory of the bare repositories served by the embedded backend.' },
   upstream: { type: { kind: 'url' }, default: null, doc: 'Forward to this git-http-backend web server instead of the embedded backend: http://127.0.0.1:8081 or unix:/run/git-http/socket.' },
+  upstream_host: { type: { kind: 'string', pattern: /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/, hint: 'a host name or address, with an optional :port' }, default: null, doc: 'Host header sent to the external upstream (it picks the virtual host). Default: localhost for unix: sockets, the host[:port] of an http(s) URL. Never the client\'s Host.' },
   embedded_transport: { type: { kind: 'enum', values: ['in-process', 'socket'] }, default: 'in-process', doc: 'How the gate reaches the embedded backend: in-process (a direct call, nothing listens) or socket (HTTP over a private 0600 Unix socket).' },
   default_branch: { type: { kind: 'string', pattern: /^[A-Za-z0-9._/-]{1,100}$/, hint: 'a branch name' }, default: 'main', doc: 'Default branch of repositories created by `gitward repo create`.' },
   // --- listening ------------------------------------------------------------

@@ -54,9 +54,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     target: proxyTarget,
     agent,
     xfwd: false,
-    // The upstream sees its own host name, so a client cannot pick another
-    // virtual host on the same web server; X-Forwarded-Host keeps the client's.
-    changeOrigin: target.kind === 'url',
+    // The Host is already gitward's choice (upstream-headers.ts), for socket
+    // and URL targets alike; the proxy must not substitute its own.
+    changeOrigin: false,
     proxyTimeout: options.upstreamTimeoutMs,
   })
 

@@ -7,9 +7,13 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { REMOTE_ADDR_HEADER, REMOTE_USER_HEADER } from '../backend/cgi-env.js'
 
-/** Headers git sends that the backend needs; nothing else is forwarded. */
+/**
+ * Headers git sends that the backend needs; nothing else is forwarded. Not
+ * `Host`: a web server picks its virtual host by it, so a client's Host
+ * would let it authorize one repository and be served another's (on a unix:
+ * socket as much as on a port). gitward always sends a Host of its own.
+ */
 const PASS_THROUGH = [
-  'host',
   'content-type',
   'content-length',
   'content-encoding',
@@ -28,7 +32,16 @@ export interface Identity {
 
 export type UpstreamKind =
   | { kind: 'embedded' }
-  | { kind: 'external'; identityHeader: string; tokenIdHeader: string }
+  | {
+      kind: 'external'
+      identityHeader: string
+      tokenIdHeader: string
+      /** The Host the upstream sees: upstream_host, else localhost (socket) or the URL's authority. */
+      host: string
+    }
+
+/** The Host sent to the embedded backend, which serves one root and ignores it. */
+export const EMBEDDED_HOST = 'localhost'
 
 export interface UpstreamHeaderInput {
   headers: IncomingHttpHeaders
@@ -53,10 +66,12 @@ export function upstreamHeaders(input: UpstreamHeaderInput): OutgoingHttpHeaders
   const upstream = input.upstream
   switch (upstream.kind) {
     case 'embedded':
+      out['host'] = EMBEDDED_HOST
       out[REMOTE_ADDR_HEADER] = input.clientAddress
       if (input.identity !== null) out[REMOTE_USER_HEADER] = input.identity.remoteUser
       break
     case 'external':
+      out['host'] = upstream.host
       out['x-forwarded-for'] = input.clientAddress
       out['x-forwarded-proto'] = input.proto
       if (typeof input.headers.host === 'string') out['x-forwarded-host'] = input.headers.host

@@ -45,6 +45,7 @@ t.test('embedded: only allowed headers, identity from the gate', async t => {
   t.equal(out['x-gitward-remote-user'], 'project_abc_bot')
   t.equal(out['x-gitward-remote-addr'], '192.0.2.1')
   t.equal(out['transfer-encoding'], 'chunked')
+  t.equal(out['host'], 'localhost', 'the embedded backend gets a fixed Host, not the client\'s')
 })
 
 t.test('embedded anonymous: no identity at all', async t => {
@@ -58,8 +59,9 @@ t.test('external: configured identity headers, forwarded-* set by gitward', asyn
     identity: { tokenId: 'abc', remoteUser: 'group_abc_bot' },
     clientAddress: '192.0.2.1',
     proto: 'https',
-    upstream: { kind: 'external', identityHeader: 'X-Gitward-User', tokenIdHeader: 'X-Gitward-Token-Id' },
+    upstream: { kind: 'external', identityHeader: 'X-Gitward-User', tokenIdHeader: 'X-Gitward-Token-Id', host: 'localhost' },
   })
+  t.equal(out['host'], 'localhost', "the upstream's Host is gitward's choice, never the client's")
   t.equal(out['x-gitward-user'], 'group_abc_bot')
   t.equal(out['x-gitward-token-id'], 'abc')
   t.equal(out['x-forwarded-for'], '192.0.2.1')
@@ -68,7 +70,8 @@ t.test('external: configured identity headers, forwarded-* set by gitward', asyn
   for (const h of ['authorization', 'proxy-authorization', 'remote-user', 'x-remote-user', 'x-forwarded-user', 'proxy', 'cookie', 'expect', 'connection', 'te', 'trailer', 'x-gitward-remote-user']) {
     t.equal(out[h], undefined, `${h} dropped`)
   }
-  const anon = upstreamHeaders({ headers: hostile, identity: null, clientAddress: '192.0.2.1', proto: 'http', upstream: { kind: 'external', identityHeader: 'X-Gitward-User', tokenIdHeader: 'X-Gitward-Token-Id' } })
+  const anon = upstreamHeaders({ headers: hostile, identity: null, clientAddress: '192.0.2.1', proto: 'http', upstream: { kind: 'external', identityHeader: 'X-Gitward-User', tokenIdHeader: 'X-Gitward-Token-Id', host: 'git.internal' } })
+  t.equal(anon['host'], 'git.internal')
   t.equal(anon['x-gitward-user'], undefined, 'a client copy never survives, even anonymously')
 })
 
