@@ -12,7 +12,7 @@ import type { Clock } from './clock.js'
 import type { Logger } from './log/logger.js'
 import type { RandomBytes } from './auth/token-format.js'
 import type { Store } from './store/store.js'
-import { GitwardError } from './errors.js'
+import { GitwardError, isGitwardError } from './errors.js'
 import { openSqliteStore } from './store/sqlite-store.js'
 import { bcryptHasher, type Hasher } from './auth/hasher.js'
 import { VerifiedTokenCache } from './auth/verified-token-cache.js'
@@ -26,6 +26,14 @@ import { createInProcessForwarder } from './front/in-process-forwarder.js'
 import { createGate } from './front/gate.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
+import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { createMetricsServer } from './metrics/metrics-server.js'
+import { AddressRanges } from './net/address-ranges.js'
+import { parseHostPort } from './config/load.js'
+import { createRequire } from 'node:module'
+
+// package.json sits one level above both src/ and dist/.
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 export interface AppDeps {
   config: Config
@@ -38,6 +46,8 @@ export interface AppDeps {
   spawn?: typeof spawnType
   /** Refuse to start when the database file does not exist (default true). */
   requireExistingDatabase?: boolean
+  /** Defaults to a fresh registry configured from metrics_per_project. */
+  metrics?: Metrics
 }
 
 export interface App {
@@ -47,6 +57,10 @@ export interface App {
   readonly url: string
   readonly port: number
   readonly backend: EmbeddedBackend | null
+  /** Where the metrics listener serves /-/metrics (metrics_listen), or null. */
+  readonly metricsUrl: string | null
+  /** Requests still being answered (each is logged and counted when it ends). */
+  inFlight(): number
   reloadTls(): Promise<void>
   /** Graceful stop: in-flight requests get the configured grace period. */
   stop(): Promise<void>
@@ -82,6 +96,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   }
 
   try {
+    const metrics = deps.metrics ?? createMetrics({ perProject: config.metrics_per_project, version: VERSION })
     const hasher = deps.hasher ?? bcryptHasher(config.bcrypt_cost)
     const verifier = createTokenVerifier({
       prefix: config.token_prefix,
@@ -94,6 +109,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
         maxQueue: config.bcrypt_queue,
         queueTimeoutMs: 10_000,
         what: 'token checks',
+        onWaitEnd: (outcome, ms) => metrics.sink.queueWait('bcrypt', outcome, ms / 1000),
       }),
     })
     const bans = new BanList({
@@ -138,6 +154,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
         queueTimeoutMs: config.backend_queue_timeout_ms,
         maxRequestBuffer: config.max_negotiation_bytes,
         homeDir: home,
+        onQueueWait: (outcome, ms) => metrics.sink.queueWait('git', outcome, ms / 1000),
         ...(deps.spawn === undefined ? {} : { spawn: deps.spawn }),
       })
       const b = backend
@@ -156,6 +173,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     let closing = false
     const bootId = random(4).toString('hex')
     let counter = 0
+    const metricsAllow = new AddressRanges(config.metrics_allow)
     const gate = createGate({
       store,
       verifier,
@@ -169,7 +187,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
       health: async () => {
         try {
           await store.ping()
-        } catch {
+        } catch (e) {
+          metrics.sink.databaseError(isGitwardError(e) ? e.code : 'other')
           return { ok: false, message: 'unhealthy: the database is unavailable' }
         }
         if (!(await forwarder.reachable(2000))) return { ok: false, message: 'unhealthy: the git backend is unreachable' }
@@ -182,7 +201,28 @@ export async function startApp(deps: AppDeps): Promise<App> {
       negotiationTimeoutMs: config.negotiation_timeout_ms,
       tls: tls !== null,
       isClosing: () => closing,
+      metrics: metrics.sink,
+      ...(config.metrics_allow.length === 0
+        ? {}
+        : { metricsPage: { allows: a => metricsAllow.has(a), render: metrics.render } }),
     })
+    const b = backend
+    metrics.watch({
+      gitProcesses: () => b?.activeProcesses() ?? 0,
+      bannedAddresses: () => bans.bannedCount(),
+      tokenChecks: () => verifier.stats,
+      pingDatabase: () => store.ping(),
+      activeTokenExpiries: async () => (await store.listTokens({})).map(t => t.expiresAt),
+      now: () => clock.now(),
+    })
+    let metricsUrl: string | null = null
+    if (config.metrics_listen !== null) {
+      const where = parseHostPort(config.metrics_listen) ?? { host: '127.0.0.1', port: 0 }
+      const metricsServer = createMetricsServer({ render: metrics.render, logger })
+      const a = await metricsServer.listen(where.host, where.port)
+      cleanups.push(() => metricsServer.close())
+      metricsUrl = `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`
+    }
     const server: PublicServer = createPublicServer({
       gate,
       logger,
@@ -205,6 +245,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
       url,
       port: address.port,
       backend,
+      metricsUrl,
+      inFlight: () => server.inFlight(),
       reloadTls: async () => {
         const fresh = await readTls(config)
         if (fresh !== null) server.reloadTls(fresh)

@@ -66,6 +66,15 @@ export class BanList {
     return started
   }
 
+  /** Addresses banned now (for metrics; walks at most maxTracked entries). */
+  bannedCount(): number {
+    if (!this.#o.enabled) return 0
+    const now = this.#o.clock.now()
+    let n = 0
+    for (const e of this.#entries.values()) if (e.bannedUntil > now) n++
+    return n
+  }
+
   recordSuccess(address: string): void {
     const e = this.#entries.get(address)
     if (e !== undefined && e.bannedUntil <= this.#o.clock.now()) this.#entries.delete(address)

@@ -17,7 +17,7 @@ import type { Logger } from '../log/logger.js'
 import { parseBackendRoute, type BackendRoute } from './backend-route.js'
 import { buildCgiEnv, requestContentEncoding } from './cgi-env.js'
 import { CgiResponseParser, type CgiHead } from './cgi-response-parser.js'
-import { createConcurrencyLimiter, type Release } from '../limits/concurrency-limiter.js'
+import { createConcurrencyLimiter, type Release, type WaitOutcome } from '../limits/concurrency-limiter.js'
 import { checkRepositoryContainment, describeRefusal } from './repository-containment.js'
 
 export interface EmbeddedBackendOptions {
@@ -41,6 +41,8 @@ export interface EmbeddedBackendOptions {
   spawn?: typeof nodeSpawn
   /** Time between SIGTERM and SIGKILL when a git process must stop (default 5000). */
   killGraceMs?: number
+  /** Told how each wait for a process slot ended (metrics). */
+  onQueueWait?: (outcome: WaitOutcome, waitedMs: number) => void
 }
 
 export interface EmbeddedBackend {
@@ -151,6 +153,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     maxConcurrent: options.maxProcesses,
     queueTimeoutMs: options.queueTimeoutMs,
     ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
+    ...(options.onQueueWait === undefined ? {} : { onWaitEnd: options.onQueueWait }),
   })
 
   /** Running git processes, each with a way to stop it and a promise for its end. */

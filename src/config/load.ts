@@ -189,7 +189,7 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   // Addresses are stored the way client addresses are normalised, so that
   // `::ffff:10.0.0.1` in the file matches the peer `10.0.0.1`.
-  for (const list of ['trusted_proxies', 'ban_allowlist'] as const) {
+  for (const list of ['trusted_proxies', 'ban_allowlist', 'metrics_allow'] as const) {
     const given = out[list] as readonly string[] | undefined
     if (given === undefined) continue
     const canonical: string[] = []

@@ -66,6 +66,10 @@ export const SCHEMA = {
   identity_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-User', doc: 'Header carrying the bot name (for REMOTE_USER) to an external upstream.' },
   token_id_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-Token-Id', doc: 'Header carrying the public token id to an external upstream.' },
   log_level: { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'Least severe level written.' },
+  // --- monitoring ---------------------------------------------------------------
+  metrics_listen: { type: { kind: 'hostport' }, default: null, doc: 'Serve Prometheus metrics at GET /-/metrics on this separate plain-HTTP address, HOST:PORT (e.g. 127.0.0.1:9464). Not set: no metrics listener.' },
+  metrics_allow: { type: { kind: 'list' }, default: [], doc: 'Addresses and CIDR ranges (10.0.0.0/8, ::1) that may read GET /-/metrics on the public listener; everyone else gets 404.' },
+  metrics_per_project: { type: { kind: 'bool' }, default: false, doc: 'Label request and byte counters with the project path (registered projects only; one series per project).' },
 } as const satisfies Record<string, KeySpec>
 
 export type ConfigKey = keyof typeof SCHEMA

@@ -21,6 +21,8 @@ import { upstreamHeaders, type UpstreamKind } from './upstream-headers.js'
 import { sendText } from './responses.js'
 import { limitBody } from './body-limit.js'
 import type { Forwarder } from './forwarder.js'
+import { noopMetrics, type MetricsSink } from '../metrics/metrics.js'
+import { METRICS_PATH, sendMetricsPage } from '../metrics/metrics-page.js'
 
 export interface GateOptions {
   store: Pick<Store, 'findProject'>
@@ -42,6 +44,10 @@ export interface GateOptions {
   tls: boolean
   /** True once shutdown began: answers then close their connection. */
   isClosing: () => boolean
+  /** Counts requests and token checks (default: counts nothing). */
+  metrics?: MetricsSink
+  /** GET /-/metrics for the addresses it allows; everyone else gets the 404 of any unknown path. */
+  metricsPage?: { allows(address: string): boolean; render(): Promise<{ contentType: string; body: string }> }
 }
 
 export type Gate = (req: IncomingMessage, res: ServerResponse, expectsContinue?: boolean) => void
@@ -62,6 +68,8 @@ interface RequestFacts {
   bytesReadAtStart: number
   bytesWrittenAtStart: number
   project?: string
+  /** The project's path once the store has found it (bounded, unlike `project`). */
+  registeredProject?: string
   service?: string
   decision: string
   tokenId?: string
@@ -79,6 +87,7 @@ class ClientGone extends Error {
 
 export function createGate(o: GateOptions): Gate {
   const trusted = new AddressRanges(o.trustedProxies)
+  const metrics = o.metrics ?? noopMetrics
   // Where the previous request on a kept-alive connection ended. By the time
   // 'request' fires Node has already read the headers and often the first
   // chunk of the body (all of a small one), so reading the counter then
@@ -89,20 +98,33 @@ export function createGate(o: GateOptions): Gate {
 
   function logLine(req: IncomingMessage, res: ServerResponse, facts: RequestFacts): void {
     const socket = req.socket
+    // Before headers are sent statusCode is only Node's default 200.
+    const status = res.headersSent ? res.statusCode : null
+    const bytesIn = Math.max(0, (socket.bytesRead ?? 0) - facts.bytesReadAtStart)
+    const bytesOut = Math.max(0, (socket.bytesWritten ?? 0) - facts.bytesWrittenAtStart)
+    const durationMs = o.clock.now() - facts.started
     o.logger.info('request', {
       id: facts.id,
       method: req.method,
       project: facts.project,
       service: facts.service,
       decision: facts.decision,
-      // Before headers are sent statusCode is only Node's default 200.
-      status: res.headersSent ? res.statusCode : null,
+      status,
       completed: res.writableFinished,
-      bytesIn: Math.max(0, (socket.bytesRead ?? 0) - facts.bytesReadAtStart),
-      bytesOut: Math.max(0, (socket.bytesWritten ?? 0) - facts.bytesWrittenAtStart),
-      durationMs: o.clock.now() - facts.started,
+      bytesIn,
+      bytesOut,
+      durationMs,
       tokenId: facts.tokenId,
       client: facts.client,
+    })
+    metrics.request({
+      service: facts.service,
+      decision: facts.decision,
+      status,
+      durationSeconds: durationMs / 1000,
+      bytesIn,
+      bytesOut,
+      project: facts.registeredProject,
     })
     readAtLastEnd.set(socket, socket.bytesRead ?? 0)
   }
@@ -127,12 +149,23 @@ export function createGate(o: GateOptions): Gate {
       return
     }
 
+    // Only for the addresses metrics_allow names; anyone else falls through
+    // to classify and gets the 404 of any path that is not a repository.
+    if (req.url === METRICS_PATH && (req.method === 'GET' || req.method === 'HEAD') && o.metricsPage?.allows(facts.client) === true) {
+      facts.decision = 'metrics'
+      sendMetricsPage(res, o.metricsPage.render, o.logger)
+      return
+    }
+
     const c = classify(req.method ?? '', req.url ?? '', req.headers)
     if (!c.ok) return refuse(c.status, c.message, `deny:shape`)
     facts.project = c.project
     facts.service = c.service
 
-    if (o.bans.isBanned(facts.client)) return refuse(403, MSG_BANNED, 'deny:banned')
+    if (o.bans.isBanned(facts.client)) {
+      metrics.tokenCheck('banned')
+      return refuse(403, MSG_BANNED, 'deny:banned')
+    }
 
     const creds = parseCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes })
     let check: TokenCheck
@@ -153,6 +186,7 @@ export function createGate(o: GateOptions): Gate {
     }
     // git's first request carries no credentials; only presented-and-refused
     // credentials count toward a ban.
+    if (check.kind !== 'none') metrics.tokenCheck(check.kind === 'valid' ? 'valid' : check.reason)
     if (check.kind === 'refused') {
       o.bans.recordFailure(facts.client)
       // The claimed id (public, never the secret) names the token behind a
@@ -167,6 +201,7 @@ export function createGate(o: GateOptions): Gate {
     // A refused token is a 401 whatever the project is (see decide), so a
     // flood of invented or mistyped tokens costs no database read at all.
     const project = check.kind === 'refused' ? undefined : await o.store.findProject(c.project)
+    facts.registeredProject = project?.path
     const decision = decide({ access: c.access, projectPath: c.project, project, credential: check })
     if (!decision.allow) {
       // The policy's reason already names a refused token's refusal (revoked, expired, …).
@@ -231,6 +266,7 @@ export function createGate(o: GateOptions): Gate {
         // A busy database or a full queue is temporary: 503 with Retry-After,
         // never 401, so git keeps the user's stored credential.
         facts.decision = `error:${error.code}`
+        if (error.code === 'DB_BUSY' || error.code === 'DB_UNAVAILABLE') metrics.databaseError(error.code)
         o.logger.warn('request refused: temporarily unavailable', { id: facts.id, code: error.code })
         sendText(res, 503, MSG_UNAVAILABLE, { retryAfter: 5, close: true })
         return

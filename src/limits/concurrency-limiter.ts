@@ -23,7 +23,16 @@ export interface ConcurrencyLimiterOptions {
   schedule?: Schedule
   /** What is limited, for messages: "git operations", "token checks". */
   what?: string
+  /**
+   * Told how each wait for a slot ended (not called when a slot was free at
+   * once): granted, timeout, full (refused without waiting) or aborted.
+   */
+  onWaitEnd?: (outcome: WaitOutcome, waitedMs: number) => void
+  /** Milliseconds, for measuring waits (default performance.now). */
+  now?: () => number
 }
+
+export type WaitOutcome = 'granted' | 'timeout' | 'full' | 'aborted'
 
 export interface ConcurrencyLimiter {
   /**
@@ -54,6 +63,8 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
   const maxQueue = options.maxQueue ?? 4 * maxConcurrent
   const schedule = options.schedule ?? timerSchedule
   const what = options.what ?? 'git operations'
+  const onWaitEnd = options.onWaitEnd ?? ((): void => {})
+  const now = options.now ?? ((): number => performance.now())
   if (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new GitwardError('INVALID_CONFIG', `The limit on concurrent ${what} must be a whole number of at least 1.`)
   }
@@ -90,29 +101,34 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
         held++
         return Promise.resolve(makeRelease())
       }
-      if (queue.length >= maxQueue) return Promise.reject(overloaded())
+      if (queue.length >= maxQueue) {
+        onWaitEnd('full', 0)
+        return Promise.reject(overloaded())
+      }
+      const started = now()
       return new Promise<Release>((resolve, reject) => {
         let cancelTimer = (): void => {}
-        const leave = (): void => {
+        const leave = (outcome: WaitOutcome): void => {
           const i = queue.indexOf(waiter)
           if (i !== -1) queue.splice(i, 1)
           cancelTimer()
           signal?.removeEventListener('abort', onAbort)
+          onWaitEnd(outcome, now() - started)
         }
         const onAbort = (): void => {
-          leave()
+          leave('aborted')
           reject(signal?.reason)
         }
         const waiter: Waiter = {
           grant: () => {
-            leave()
+            leave('granted')
             resolve(makeRelease())
           },
         }
         queue.push(waiter)
         signal?.addEventListener('abort', onAbort, { once: true })
         cancelTimer = schedule(() => {
-          leave()
+          leave('timeout')
           reject(overloaded())
         }, queueTimeoutMs)
       })

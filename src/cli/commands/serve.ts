@@ -96,7 +96,11 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
 
   const app = await startApp({ config, clock: deps.clock, random: randomBytes, logger })
   io.stderr(nextSteps(config, app.url, io.cwd))
-  logger.info('listening', { url: app.url, upstream: config.upstream ?? 'embedded' })
+  logger.info('listening', {
+    url: app.url,
+    upstream: config.upstream ?? 'embedded',
+    ...(app.metricsUrl === null ? {} : { metrics: `${app.metricsUrl}/-/metrics` }),
+  })
   deps.onListening?.(app)
 
   return new Promise<number>(resolve => {
