@@ -1,247 +1,31 @@
-import t, { type Test } from 'tap'
+// The SQLite engine: the Store contract, then what only SQLite has (file
+// locks between processes, its query planner).
+import t from 'tap'
 import { rejectsWithCode as rejectsWith } from '../helpers/assertions.js'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { ManualClock } from '../../src/clock.js'
-import { GitwardError } from '../../src/errors.js'
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js'
-import type { NewToken } from '../../src/store/store.js'
+import { openSqliteStore } from '../../src/store/sqlite-store.js'
+import { actor, runStoreContract, setup, type StoreFixture } from '../helpers/store-contract.js'
 
-const actor = { user: 'alice' }
-const HASH = '$2b$04$abcdefghijklmnopqrstuuJ6pM1dVxO3rLk3Ee1iW8V3FJm1o9r7e'
-
-async function setup(t: Test, start = '2026-06-15T12:00:00Z') {
-  const file = path.join(t.testdir(), 'gitward.db')
-  const clock = new ManualClock(new Date(start))
-  const store = await openSqliteStore({ file, clock, busyTimeoutMs: 2000 })
-  t.teardown(() => store.close())
-  return { file, clock, store }
+const sqlite: StoreFixture = {
+  engine: 'sqlite',
+  createDatabase: async t => path.join(t.testdir(), 'gitward.db'),
+  open: (file, clock) => openSqliteStore({ file, clock, busyTimeoutMs: 2000 }),
+  raw: async (file, sql, params) => {
+    const db = new Database(file)
+    try {
+      db.prepare(sql).run(...params)
+    } finally {
+      db.close()
+    }
+  },
 }
 
-let n = 0
-const newToken = (over: Partial<NewToken> = {}): NewToken => ({
-  id: `tok${String(n++).padStart(9, '0')}`,
-  name: 'ci',
-  target: { kind: 'project', path: 'acme/app' },
-  role: 'developer',
-  scopes: ['read_repository'],
-  secretHash: HASH,
-  expiresAt: null,
-  ...over,
-})
-
-
-t.test('projects: create, find, list, duplicates and bad paths', async t => {
-  const { store, clock } = await setup(t)
-  const p = await store.createProject({ path: 'acme/app.git', visibility: 'private' }, actor)
-  t.match(p, { path: 'acme/app', visibility: 'private', createdAt: '2026-06-15T12:00:00.000Z' })
-  clock.advance(1000)
-  await store.createProject({ path: 'acme/docs', visibility: 'public' }, actor)
-  t.same(await store.findProject('acme/app'), p)
-  t.equal(await store.findProject('acme/nope'), undefined)
-  t.same((await store.listProjects()).map(x => x.path), ['acme/app', 'acme/docs'])
-  await rejectsWith(t, store.createProject({ path: 'acme/app', visibility: 'public' }, actor), 'ALREADY_EXISTS', /already registered/)
-  await rejectsWith(t, store.createProject({ path: 'acme/../etc', visibility: 'public' }, actor), 'INVALID_PATH')
-  await rejectsWith(t, store.createProject({ path: 'x', visibility: 'secret' as never }, actor), 'INVALID_ARGUMENT')
-  t.equal((await store.listProjects()).length, 2, 'refusals changed nothing')
-})
-
-t.test('tokens: create for a project and a group, find by id', async t => {
-  const { store } = await setup(t)
-  const project = await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  const pt = await store.createToken(newToken({ expiresAt: '2026-07-01', scopes: ['read_repository', 'write_repository'] }), actor)
-  t.match(pt, {
-    target: { kind: 'project', projectId: project.id, path: 'acme/app' },
-    role: 'developer',
-    scopes: ['read_repository', 'write_repository'],
-    secretHash: HASH,
-    expiresAt: '2026-07-01',
-    createdAt: '2026-06-15T12:00:00.000Z',
-    lastUsedAt: null,
-    revokedAt: null,
-    rotatedFrom: null,
-  })
-  t.same(await store.findToken(pt.id), pt)
-  // A group token may name a group with no project yet, at any depth.
-  const gt = await store.createToken(newToken({ target: { kind: 'group', path: 'other/sub' } }), actor)
-  t.same(gt.target, { kind: 'group', path: 'other/sub' })
-  t.equal(await store.findToken('nonexistent00'), undefined)
-  await rejectsWith(t, store.createToken(newToken({ target: { kind: 'project', path: 'acme/none' } }), actor), 'NOT_FOUND', /gitward repo create acme\/none/)
-  await rejectsWith(t, store.createToken(newToken({ target: { kind: 'group', path: 'a//b' } }), actor), 'INVALID_PATH')
-  await rejectsWith(t, store.createToken(newToken({ id: pt.id }), actor), 'ALREADY_EXISTS')
-  await rejectsWith(t, store.createToken(newToken({ scopes: [] }), actor), 'INVALID_ARGUMENT')
-  await rejectsWith(t, store.createToken(newToken({ role: 'admin' as never }), actor), 'INVALID_ARGUMENT')
-  await rejectsWith(t, store.createToken(newToken({ expiresAt: '1 July' }), actor), 'INVALID_ARGUMENT')
-  t.equal((await store.listTokens({ all: true })).length, 2)
-})
-
-t.test('project token creation can be disabled per top-level group', async t => {
-  const { store } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  await store.createProject({ path: 'acme/sub/deep', visibility: 'private' }, actor)
-  await store.createProject({ path: 'acme-evil/app', visibility: 'private' }, actor)
-  const existing = await store.createToken(newToken(), actor)
-  t.same(await store.getGroupSettings('acme'), { path: 'acme', projectTokenCreation: 'enabled', updatedAt: null })
-
-  const s = await store.setProjectTokenCreation('acme', 'disabled', actor)
-  t.same(s, { path: 'acme', projectTokenCreation: 'disabled', updatedAt: '2026-06-15T12:00:00.000Z' })
-  t.same(await store.getGroupSettings('acme/sub/deep'), s, 'looked up by top-level group')
-
-  await rejectsWith(
-    t,
-    store.createToken(newToken(), actor),
-    'CREATION_DISABLED',
-    /group "acme".*gitward group set acme --project-token-creation enabled/,
-  )
-  await rejectsWith(t, store.createToken(newToken({ target: { kind: 'project', path: 'acme/sub/deep' } }), actor), 'CREATION_DISABLED')
-  // Same prefix, different group: unaffected.
-  await store.createToken(newToken({ target: { kind: 'project', path: 'acme-evil/app' } }), actor)
-  // Group tokens, existing tokens, revocation: unaffected.
-  await store.createToken(newToken({ target: { kind: 'group', path: 'acme' } }), actor)
-  await store.createToken(newToken({ target: { kind: 'group', path: 'acme/sub' } }), actor)
-  t.equal((await store.findToken(existing.id))?.revokedAt, null)
-  await store.revokeToken(existing.id, actor)
-
-  await rejectsWith(t, store.setProjectTokenCreation('acme/sub', 'enabled', actor), 'INVALID_ARGUMENT', /not a top-level group/)
-  await rejectsWith(t, store.setProjectTokenCreation('acme', 'maybe' as never, actor), 'INVALID_ARGUMENT')
-  await store.setProjectTokenCreation('acme', 'enabled', actor)
-  await store.createToken(newToken(), actor)
-})
-
-t.test('the disabled check happens inside the insert transaction', async t => {
-  // A second connection disables creation after this store has already read
-  // "enabled" once: the insert must still see "disabled".
-  const { store, file } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  t.equal((await store.getGroupSettings('acme')).projectTokenCreation, 'enabled')
-  const other = await openSqliteStore({ file, clock: new ManualClock(0), busyTimeoutMs: 2000 })
-  await other.setProjectTokenCreation('acme', 'disabled', { user: 'bob' })
-  await other.close()
-  await rejectsWith(t, store.createToken(newToken(), actor), 'CREATION_DISABLED')
-})
-
-t.test('listing: by project, by group at a segment boundary, active vs all', async t => {
-  const { store, clock } = await setup(t)
-  for (const p of ['acme/app', 'acme/sub/x', 'acme-evil/app', 'other/app']) {
-    await store.createProject({ path: p, visibility: 'private' }, actor)
-  }
-  const a = await store.createToken(newToken({ name: 'a' }), actor)
-  const b = await store.createToken(newToken({ name: 'b', target: { kind: 'project', path: 'acme/sub/x' } }), actor)
-  const c = await store.createToken(newToken({ name: 'c', target: { kind: 'group', path: 'acme' } }), actor)
-  const d = await store.createToken(newToken({ name: 'd', target: { kind: 'project', path: 'acme-evil/app' } }), actor)
-  const e = await store.createToken(newToken({ name: 'e', target: { kind: 'group', path: 'acme-evil' } }), actor)
-  const f = await store.createToken(newToken({ name: 'f', expiresAt: '2026-06-16' }), actor)
-  const g = await store.createToken(newToken({ name: 'g', target: { kind: 'project', path: 'other/app' } }), actor)
-  await store.revokeToken(g.id, actor)
-
-  const names = async (filter: Parameters<SqliteStore['listTokens']>[0]) =>
-    (await store.listTokens(filter)).map(x => x.name)
-  t.same(await names({}), ['a', 'b', 'c', 'd', 'e', 'f'])
-  t.same(await names({ all: true }), ['a', 'b', 'c', 'd', 'e', 'f', 'g'])
-  t.same(await names({ project: 'acme/app' }), ['a', 'f'])
-  t.same(await names({ group: 'acme' }), ['a', 'b', 'c', 'f'], 'acme-evil is not under acme')
-  t.same(await names({ group: 'acme/sub' }), ['b'])
-  t.same(await names({ group: 'acme_' }), [], '"_" is not a wildcard')
-  t.same(await names({ group: 'other', all: true }), ['g'])
-
-  // f stops working at 2026-06-16T00:00Z: gone from the active list then.
-  clock.set(new Date('2026-06-15T23:59:59.999Z'))
-  t.ok((await names({})).includes('f'))
-  clock.set(new Date('2026-06-16T00:00:00.000Z'))
-  t.notOk((await names({})).includes('f'))
-  t.ok((await names({ all: true })).includes('f'))
-  t.ok([a, b, c, d, e].every(x => x.revokedAt === null))
-})
-
-t.test('revoke: once, then refused; unknown id is NOT_FOUND', async t => {
-  const { store, clock } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  const tok = await store.createToken(newToken(), actor)
-  clock.advance(5000)
-  const r = await store.revokeToken(tok.id, actor)
-  t.equal(r.revokedAt, '2026-06-15T12:00:05.000Z')
-  t.equal((await store.findToken(tok.id))?.revokedAt, '2026-06-15T12:00:05.000Z')
-  await rejectsWith(t, store.revokeToken(tok.id, actor), 'INVALID_ARGUMENT', /already revoked/)
-  await rejectsWith(t, store.revokeToken('zzzzzzzzzzzz', actor), 'NOT_FOUND')
-})
-
-t.test('rotate: new token and old revoked together, or neither', async t => {
-  const { store, clock } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  const old = await store.createToken(newToken(), actor)
-  const other = await store.createToken(newToken(), actor)
-  await store.setProjectTokenCreation('acme', 'disabled', actor)
-
-  // The insert fails (the id is taken): the old token must stay active.
-  await rejectsWith(t, store.rotateToken(old.id, newToken({ id: other.id }), actor), 'ALREADY_EXISTS')
-  t.equal((await store.findToken(old.id))?.revokedAt, null, 'old token still active after a failed rotation')
-  await rejectsWith(t, store.rotateToken(old.id, newToken({ target: { kind: 'group', path: 'acme' } }), actor), 'INVALID_ARGUMENT', /keep the project/)
-  t.equal((await store.findToken(old.id))?.revokedAt, null)
-
-  clock.advance(1000)
-  // Rotation works while creation is disabled: it must be possible to
-  // replace a leaked secret.
-  const fresh = await store.rotateToken(old.id, newToken({ secretHash: '$2b$04$other' }), actor)
-  t.equal(fresh.rotatedFrom, old.id)
-  t.equal(fresh.revokedAt, null)
-  t.equal((await store.findToken(old.id))?.revokedAt, '2026-06-15T12:00:01.000Z')
-  await rejectsWith(t, store.rotateToken(old.id, newToken(), actor), 'INVALID_ARGUMENT', /cannot be rotated/)
-  await rejectsWith(t, store.rotateToken('zzzzzzzzzzzz', newToken(), actor), 'NOT_FOUND')
-})
-
-t.test('recordTokenUse: one batch, only moves forward, ignores unknown ids', async t => {
-  const { store } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  const a = await store.createToken(newToken(), actor)
-  const b = await store.createToken(newToken(), actor)
-  await store.recordTokenUse([
-    { id: a.id, at: '2026-06-15T12:00:10.000Z' },
-    { id: b.id, at: '2026-06-15T12:00:20.000Z' },
-    { id: 'unknown00000', at: '2026-06-15T12:00:20.000Z' },
-  ])
-  t.equal((await store.findToken(a.id))?.lastUsedAt, '2026-06-15T12:00:10.000Z')
-  t.equal((await store.findToken(b.id))?.lastUsedAt, '2026-06-15T12:00:20.000Z')
-  await store.recordTokenUse([{ id: a.id, at: '2026-06-15T12:00:05.000Z' }])
-  t.equal((await store.findToken(a.id))?.lastUsedAt, '2026-06-15T12:00:10.000Z', 'an older time does not win')
-  await store.recordTokenUse([])
-})
-
-t.test('audit: every change, with actor and facts, never the hash', async t => {
-  const { store } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'public' }, actor)
-  const tok = await store.createToken(newToken({ expiresAt: '2027-01-01' }), actor)
-  const fresh = await store.rotateToken(tok.id, newToken(), { user: 'bob' })
-  await store.revokeToken(fresh.id, actor)
-  await store.setProjectTokenCreation('acme', 'disabled', actor)
-  const log = await store.listAudit()
-  t.same(
-    log.map(e => [e.action, e.target, e.actor]),
-    [
-      ['project.created', 'acme/app', 'alice'],
-      ['token.created', tok.id, 'alice'],
-      ['token.rotated', tok.id, 'bob'],
-      ['token.revoked', fresh.id, 'alice'],
-      ['group.setting_changed', 'acme', 'alice'],
-    ],
-  )
-  t.same(log[0]?.details, { visibility: 'public' })
-  t.same(log[1]?.details, { name: 'ci', project: 'acme/app', role: 'developer', scopes: ['read_repository'], expiresAt: '2027-01-01' })
-  t.match(log[2]?.details, { replacement: fresh.id })
-  t.same(log[4]?.details, { setting: 'project_token_creation', from: 'enabled', to: 'disabled' })
-  t.notMatch(JSON.stringify(log), /\$2b\$/, 'no hash in the audit trail')
-  t.notMatch(JSON.stringify(log), /secret/i)
-})
-
-t.test('a refused change writes no audit entry', async t => {
-  const { store } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  await rejectsWith(t, store.createProject({ path: 'acme/app', visibility: 'private' }, actor), 'ALREADY_EXISTS')
-  await rejectsWith(t, store.createToken(newToken({ target: { kind: 'project', path: 'acme/none' } }), actor), 'NOT_FOUND')
-  t.equal((await store.listAudit()).length, 1)
-})
+runStoreContract(t, sqlite)
 
 t.test('a locked database gives DB_BUSY, never a wrong answer', async t => {
-  const { store, file } = await setup(t)
+  const { store, db: file } = await setup(t, sqlite)
   await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
   const impatient = await openSqliteStore({ file, clock: new ManualClock(0), busyTimeoutMs: 0 })
   t.teardown(() => impatient.close())
@@ -259,26 +43,8 @@ t.test('a locked database gives DB_BUSY, never a wrong answer', async t => {
   await impatient.createProject({ path: 'acme/two', visibility: 'private' }, actor)
 })
 
-t.test('ping answers while open and fails after close', async t => {
-  const { store } = await setup(t)
-  await store.ping()
-  await store.close()
-  await t.rejects(store.ping())
-  await store.close() // twice is fine
-})
-
-t.test('a row changed outside gitward fails closed', async t => {
-  const { store, file } = await setup(t)
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  const tok = await store.createToken(newToken(), actor)
-  const raw = new Database(file)
-  raw.prepare("UPDATE tokens SET scopes = 'read_repository,sudo' WHERE id = ?").run(tok.id)
-  raw.close()
-  await rejectsWith(t, store.findToken(tok.id), 'DB_UNAVAILABLE')
-})
-
 t.test('the hot path queries are index lookups, never table scans', async t => {
-  const { file } = await setup(t)
+  const { db: file } = await setup(t, sqlite)
   const { HOT_PATH_SQL } = await import('../../src/store/sqlite-store.js')
   const raw = new Database(file, { readonly: true })
   t.teardown(() => raw.close())

@@ -1,0 +1,527 @@
+// The Store on a shared PostgreSQL database (pg, a bounded pool). Any number
+// of gitward instances can use one database: nothing about tokens is kept
+// per process except the verifier's cache, which the server re-checks
+// against the row on every request.
+//
+// Hot path: findToken and findProject are each one named (server-side
+// prepared) statement, a lookup by primary key or unique index, taking a
+// pooled connection only for that statement.
+// Administrative writes run in a transaction holding ADMIN_WRITE_LOCK, so
+// they happen one at a time across every instance, as with SQLite.
+//
+// Times are written as ISO-8601 UTC strings from the injected clock and read
+// back formatted by the server in UTC, so the result never depends on the
+// session's TimeZone or DateStyle.
+import type pg from 'pg'
+import { isRole, ROLES } from '../../access/role.js'
+import { isScope, SCOPES } from '../../access/scope.js'
+import { isVisibility, type Visibility } from '../../access/visibility.js'
+import { isExpired } from '../../admin/expiry-date.js'
+import { requirePath, requireTopLevelGroup } from '../../admin/target-path.js'
+import type { Clock } from '../../clock.js'
+import { GitwardError, isGitwardError } from '../../errors.js'
+import { topLevelGroup } from '../../git/repo-path.js'
+import { silentLogger, type Logger } from '../../log/logger.js'
+import { MIGRATIONS, type Migration } from '../migrations.js'
+import { formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
+import type {
+  Actor,
+  AuditAction,
+  AuditEntry,
+  GroupSettings,
+  NewToken,
+  Project,
+  Store,
+  Timestamp,
+  TokenFilter,
+  TokenRecord,
+} from '../store.js'
+import { createPool, describeServer } from './connection.js'
+import { constraintOf, isConnectionError, sqlState, translatePostgresError } from './errors.js'
+import { ADMIN_WRITE_LOCK } from './locks.js'
+import { migratePostgres } from './migrate.js'
+import { POSTGRES_MIGRATIONS } from './migrations.js'
+
+export interface PostgresStoreOptions {
+  /** postgres:// or postgresql:// connection string. */
+  url: string
+  clock: Clock
+  logger?: Logger
+  /** Lock wait before DB_BUSY (SQLite's busy timeout). */
+  busyTimeoutMs: number
+  /** Most connections this process opens (default 10). */
+  poolSize?: number
+  /** Wait for a free or new connection before 503 (default 5000). */
+  connectTimeoutMs?: number
+  /** A statement running longer is cancelled: DB_BUSY (default 5000). */
+  statementTimeoutMs?: number
+  /** Tests pass their own list; production uses POSTGRES_MIGRATIONS. */
+  migrations?: readonly Migration[]
+}
+
+const iso = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+
+/** The SELECT list matching TokenRow; `t` is tokens, `p` is projects. */
+const TOKEN_COLUMNS = `t.id, t.name, t.project_id, p.path AS project_path, t.group_path, t.role,
+  t.scopes, t.secret_hash, to_char(t.expires_at, 'YYYY-MM-DD') AS expires_at, ${iso('t.created_at')} AS created_at,
+  ${iso('t.last_used_at')} AS last_used_at, ${iso('t.revoked_at')} AS revoked_at, t.rotated_from`
+
+const PROJECT_COLUMNS = `id, path, visibility, ${iso('created_at')} AS created_at`
+
+/**
+ * The server's per-request queries: a primary-key lookup (joined to the
+ * project by its primary key) and a unique-index lookup. Exported so a test
+ * can check the plan uses the indexes.
+ */
+export const POSTGRES_HOT_PATH_SQL = Object.freeze({
+  findToken: `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = $1`,
+  findProject: `SELECT ${PROJECT_COLUMNS} FROM projects WHERE path = $1`,
+})
+
+interface ProjectRow {
+  id: number
+  path: string
+  visibility: string
+  created_at: string
+}
+
+interface GroupRow {
+  path: string
+  project_token_creation: string
+  updated_at: string
+}
+
+interface AuditRow {
+  id: string
+  at: string
+  actor: string
+  action: string
+  target: string
+  details: Record<string, unknown>
+}
+
+const DATE_FORMAT = /^\d{4}-\d{2}-\d{2}$/
+
+function projectFromRow(row: ProjectRow): Project {
+  if (!isVisibility(row.visibility)) {
+    throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown visibility; the database was changed outside gitward.`)
+  }
+  return { id: row.id, path: row.path, visibility: row.visibility, createdAt: row.created_at }
+}
+
+// Preconditions of the current Store contract (shared with the SQLite
+// engine's behaviour); they move to src/admin/ with the layering change.
+function checkNewToken(token: NewToken): void {
+  if (token.name.trim() === '') throw new GitwardError('INVALID_ARGUMENT', 'a token needs a non-empty name.')
+  if (!isRole(token.role)) {
+    throw new GitwardError('INVALID_ARGUMENT', `unknown role "${token.role}"; use one of ${ROLES.join(', ')}.`)
+  }
+  if (token.scopes.length === 0 || !token.scopes.every(isScope)) {
+    throw new GitwardError('INVALID_ARGUMENT', `a token needs one or more of the scopes ${SCOPES.join(', ')}.`)
+  }
+  if (token.expiresAt !== null && !DATE_FORMAT.test(token.expiresAt)) {
+    throw new GitwardError('INVALID_ARGUMENT', 'the expiry date must be written YYYY-MM-DD.')
+  }
+}
+
+type Db = pg.ClientBase | pg.Pool
+
+export class PostgresStore implements Store {
+  /** user@host:port/database, for messages; never the password. */
+  readonly server: string
+  readonly #pool: pg.Pool
+  readonly #clock: Clock
+  readonly #logger: Logger
+  #closed = false
+
+  constructor(pool: pg.Pool, options: { server: string; clock: Clock; logger?: Logger }) {
+    this.#pool = pool
+    this.server = options.server
+    this.#clock = options.clock
+    this.#logger = options.logger ?? silentLogger
+  }
+
+  #now(): Timestamp {
+    return new Date(this.#clock.now()).toISOString()
+  }
+
+  #translate(e: unknown): unknown {
+    return translatePostgresError(e, this.server, () => this.#pool.totalCount >= (this.#pool.options.max ?? 10) && this.#pool.idleCount === 0)
+  }
+
+  async #query<R extends pg.QueryResultRow>(db: Db, name: string | null, text: string, values: unknown[] = []): Promise<R[]> {
+    if (this.#closed) throw new GitwardError('DB_UNAVAILABLE', `the store for ${this.server} is closed.`)
+    try {
+      const result = await db.query<R>(name === null ? { text, values } : { name, text, values })
+      return result.rows
+    } catch (e) {
+      throw this.#translate(e)
+    }
+  }
+
+  /** Run `fn` in a transaction holding the administrative write lock. */
+  async #write<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new GitwardError('DB_UNAVAILABLE', `the store for ${this.server} is closed.`)
+    let client: pg.PoolClient
+    try {
+      client = await this.#pool.connect()
+    } catch (e) {
+      throw this.#translate(e)
+    }
+    let broken: unknown
+    try {
+      await client.query('BEGIN')
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADMIN_WRITE_LOCK.classId, ADMIN_WRITE_LOCK.objectId])
+        const result = await fn(client)
+        await client.query('COMMIT')
+        return result
+      } catch (e) {
+        if (isConnectionError(e)) broken = e
+        else await client.query('ROLLBACK').catch((r: unknown) => (broken = r))
+        throw e
+      }
+    } catch (e) {
+      throw this.#translate(e)
+    } finally {
+      // A connection that failed is destroyed, not handed to the next caller.
+      client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true)
+    }
+  }
+
+  async #audit(db: Db, actor: Actor, action: AuditAction, target: string, details: Record<string, unknown>): Promise<void> {
+    await this.#query(db, null, 'INSERT INTO audit (at, actor, action, target, details) VALUES ($1, $2, $3, $4, $5)', [
+      this.#now(),
+      actor.user,
+      action,
+      target,
+      JSON.stringify(details),
+    ])
+  }
+
+  async #tokenById(db: Db, id: string): Promise<TokenRecord | undefined> {
+    const rows = await this.#query<TokenRow>(db, 'gitward_find_token', POSTGRES_HOT_PATH_SQL.findToken, [id])
+    return rows[0] === undefined ? undefined : tokenFromRow(rows[0])
+  }
+
+  async #requireToken(db: Db, id: string): Promise<TokenRecord> {
+    const token = await this.#tokenById(db, id)
+    if (token === undefined) {
+      throw new GitwardError('NOT_FOUND', `no token has the id "${id}"; see the ids with gitward token list --all.`)
+    }
+    return token
+  }
+
+  async #projectByPath(db: Db, path: string): Promise<Project | undefined> {
+    const rows = await this.#query<ProjectRow>(db, 'gitward_find_project', POSTGRES_HOT_PATH_SQL.findProject, [path])
+    return rows[0] === undefined ? undefined : projectFromRow(rows[0])
+  }
+
+  async #insertNewToken(db: pg.ClientBase, token: NewToken, rotatedFrom: string | null): Promise<TokenRecord> {
+    checkNewToken(token)
+    let projectId: number | null = null
+    let groupPath: string | null = null
+    switch (token.target.kind) {
+      case 'project': {
+        const path = requirePath(token.target.path, 'project')
+        const project = await this.#projectByPath(db, path)
+        if (project === undefined) {
+          throw new GitwardError('NOT_FOUND', `no project "${path}" is registered; register it with gitward repo create ${path}.`)
+        }
+        projectId = project.id
+        break
+      }
+      case 'group':
+        groupPath = requirePath(token.target.path, 'group')
+        break
+      default: {
+        const never: never = token.target
+        throw new Error(`unknown token target ${JSON.stringify(never)}`)
+      }
+    }
+    try {
+      await this.#query(
+        db,
+        null,
+        `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [token.id, token.name, projectId, groupPath, token.role, formatScopes(token.scopes), token.secretHash, token.expiresAt, this.#now(), rotatedFrom],
+      )
+    } catch (e) {
+      if (sqlState(e) === '23505' && constraintOf(e) === 'tokens_pkey') {
+        throw new GitwardError('ALREADY_EXISTS', `a token with the id "${token.id}" already exists.`, { cause: e })
+      }
+      if (sqlState(e) === '22007' || sqlState(e) === '22008') {
+        throw new GitwardError('INVALID_ARGUMENT', 'the expiry date is not a real calendar day.', { cause: e })
+      }
+      throw e
+    }
+    return this.#requireToken(db, token.id)
+  }
+
+  async #groupSettings(db: Db, group: string): Promise<GroupSettings> {
+    const rows = await this.#query<GroupRow>(
+      db,
+      null,
+      `SELECT path, project_token_creation, ${iso('updated_at')} AS updated_at FROM group_settings WHERE path = $1`,
+      [group],
+    )
+    const row = rows[0]
+    if (row === undefined) return { path: group, projectTokenCreation: 'enabled', updatedAt: null }
+    return {
+      path: row.path,
+      projectTokenCreation: row.project_token_creation === 'disabled' ? 'disabled' : 'enabled',
+      updatedAt: row.updated_at,
+    }
+  }
+
+  // ---- hot path ---------------------------------------------------------
+
+  async findToken(id: string): Promise<TokenRecord | undefined> {
+    return this.#tokenById(this.#pool, id)
+  }
+
+  async findProject(path: string): Promise<Project | undefined> {
+    return this.#projectByPath(this.#pool, path)
+  }
+
+  async recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void> {
+    if (uses.length === 0) return
+    // One statement for the whole batch. Only moves forward, so a late batch
+    // (or another instance's) cannot overwrite a newer time.
+    const rows = await this.#query<{ id: string }>(
+      this.#pool,
+      'gitward_record_token_use',
+      `UPDATE tokens SET last_used_at = u.at
+         FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+        WHERE tokens.id = u.id AND (tokens.last_used_at IS NULL OR tokens.last_used_at < u.at)
+        RETURNING tokens.id`,
+      [uses.map(u => u.id), uses.map(u => u.at)],
+    )
+    this.#logger.debug('recorded token use', { batch: uses.length, changed: rows.length })
+  }
+
+  async ping(): Promise<void> {
+    await this.#query(this.#pool, 'gitward_ping', 'SELECT 1')
+  }
+
+  // ---- administration -----------------------------------------------------
+
+  async createProject(project: { path: string; visibility: Visibility }, actor: Actor): Promise<Project> {
+    const path = requirePath(project.path, 'project')
+    if (!isVisibility(project.visibility)) {
+      throw new GitwardError('INVALID_ARGUMENT', `unknown visibility "${project.visibility}"; use private or public.`)
+    }
+    return this.#write(async db => {
+      let rows: ProjectRow[]
+      try {
+        rows = await this.#query<ProjectRow>(
+          db,
+          null,
+          `INSERT INTO projects (path, visibility, created_at) VALUES ($1, $2, $3) RETURNING ${PROJECT_COLUMNS}`,
+          [path, project.visibility, this.#now()],
+        )
+      } catch (e) {
+        if (sqlState(e) === '23505') {
+          throw new GitwardError('ALREADY_EXISTS', `the project "${path}" is already registered.`, { cause: e })
+        }
+        throw e
+      }
+      await this.#audit(db, actor, 'project.created', path, { visibility: project.visibility })
+      const row = rows[0]
+      if (row === undefined) throw new Error('a project just inserted cannot be read back')
+      return projectFromRow(row)
+    })
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const rows = await this.#query<ProjectRow>(this.#pool, null, `SELECT ${PROJECT_COLUMNS} FROM projects ORDER BY path`)
+    return rows.map(projectFromRow)
+  }
+
+  async createToken(token: NewToken, actor: Actor): Promise<TokenRecord> {
+    return this.#write(async db => {
+      if (token.target.kind === 'project') {
+        // Checked under the administrative lock, in the insert's
+        // transaction, so a concurrent "group set ... disabled" cannot be
+        // slipped past.
+        const group = topLevelGroup(requirePath(token.target.path, 'project'))
+        if ((await this.#groupSettings(db, group)).projectTokenCreation === 'disabled') {
+          throw new GitwardError(
+            'CREATION_DISABLED',
+            `project token creation is disabled for the group "${group}"; a group token still works, or re-enable it with: gitward group set ${group} --project-token-creation enabled.`,
+          )
+        }
+      }
+      const record = await this.#insertNewToken(db, token, null)
+      await this.#audit(db, actor, 'token.created', record.id, tokenFacts(record))
+      return record
+    })
+  }
+
+  async listTokens(filter: TokenFilter): Promise<TokenRecord[]> {
+    const now = this.#clock.now()
+    // $2 matches the group itself and everything below it at a segment
+    // boundary (the same rule as isWithinGroup): acme covers acme/app, not acme-evil.
+    const rows = await this.#query<TokenRow>(
+      this.#pool,
+      null,
+      `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id
+        WHERE ($1::text IS NULL OR p.path = $1::text)
+          AND ($2::text IS NULL
+               OR coalesce(t.group_path, p.path) = $2::text
+               OR left(coalesce(t.group_path, p.path), length($2::text) + 1) = $2::text || '/')
+          AND ($3::boolean OR t.revoked_at IS NULL)
+        ORDER BY t.created_at, t.id`,
+      [filter.project ?? null, filter.group ?? null, filter.all === true],
+    )
+    const tokens = rows.map(tokenFromRow)
+    // Expiry is decided by the same function the server uses.
+    return filter.all === true ? tokens : tokens.filter(t => !isExpired(t.expiresAt, now))
+  }
+
+  async revokeToken(id: string, actor: Actor): Promise<TokenRecord> {
+    return this.#write(async db => {
+      const token = await this.#requireToken(db, id)
+      if (token.revokedAt !== null) {
+        throw new GitwardError('INVALID_ARGUMENT', `the token ${id} was already revoked at ${token.revokedAt}.`)
+      }
+      await this.#query(db, null, 'UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, this.#now()])
+      await this.#audit(db, actor, 'token.revoked', id, { name: token.name, ...targetFacts(token) })
+      return this.#requireToken(db, id)
+    })
+  }
+
+  async rotateToken(id: string, replacement: NewToken, actor: Actor): Promise<TokenRecord> {
+    return this.#write(async db => {
+      const old = await this.#requireToken(db, id)
+      if (old.revokedAt !== null) {
+        throw new GitwardError(
+          'INVALID_ARGUMENT',
+          `the token ${id} was revoked at ${old.revokedAt} and cannot be rotated; create a new one with gitward token create.`,
+        )
+      }
+      const wanted = replacement.target
+      if (wanted.kind !== old.target.kind || requirePath(wanted.path, wanted.kind) !== old.target.path) {
+        throw new GitwardError('INVALID_ARGUMENT', `a rotated token must keep the project or group of token ${id}.`)
+      }
+      const record = await this.#insertNewToken(db, replacement, id)
+      await this.#query(db, null, 'UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, this.#now()])
+      await this.#audit(db, actor, 'token.rotated', id, { replacement: record.id, ...tokenFacts(record) })
+      return record
+    })
+  }
+
+  async setProjectTokenCreation(group: string, value: 'enabled' | 'disabled', actor: Actor): Promise<GroupSettings> {
+    const path = requireTopLevelGroup(group)
+    if (value !== 'enabled' && value !== 'disabled') {
+      throw new GitwardError('INVALID_ARGUMENT', `unknown setting value "${String(value)}"; use enabled or disabled.`)
+    }
+    return this.#write(async db => {
+      const before = await this.#groupSettings(db, path)
+      await this.#query(
+        db,
+        null,
+        `INSERT INTO group_settings (path, project_token_creation, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (path) DO UPDATE SET project_token_creation = excluded.project_token_creation, updated_at = excluded.updated_at`,
+        [path, value, this.#now()],
+      )
+      await this.#audit(db, actor, 'group.setting_changed', path, {
+        setting: 'project_token_creation',
+        from: before.projectTokenCreation,
+        to: value,
+      })
+      return this.#groupSettings(db, path)
+    })
+  }
+
+  async getGroupSettings(group: string): Promise<GroupSettings> {
+    return this.#groupSettings(this.#pool, topLevelGroup(group))
+  }
+
+  async listAudit(): Promise<AuditEntry[]> {
+    const rows = await this.#query<AuditRow>(
+      this.#pool,
+      null,
+      `SELECT id::text AS id, ${iso('at')} AS at, actor, action, target, details FROM audit ORDER BY id`,
+    )
+    return rows.map(row => ({
+      id: Number(row.id),
+      at: row.at,
+      actor: row.actor,
+      action: row.action as AuditAction,
+      target: row.target,
+      details: row.details,
+    }))
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#pool.end()
+  }
+}
+
+function targetFacts(token: TokenRecord): Record<string, unknown> {
+  return token.target.kind === 'project' ? { project: token.target.path } : { group: token.target.path }
+}
+
+/** What the audit trail records about a token: never the secret or its hash. */
+function tokenFacts(token: TokenRecord): Record<string, unknown> {
+  return {
+    name: token.name,
+    ...targetFacts(token),
+    role: token.role,
+    scopes: token.scopes,
+    expiresAt: token.expiresAt,
+  }
+}
+
+/**
+ * Open a pool on `url` and bring the schema up to date (under the migration
+ * lock). Fails with DB_UNAVAILABLE when the server cannot be reached, so a
+ * misconfigured instance does not start.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const server = describeServer(options.url)
+  const logger = options.logger ?? silentLogger
+  const poolSize = options.poolSize ?? 10
+  if (!Number.isInteger(options.busyTimeoutMs) || options.busyTimeoutMs < 0) {
+    throw new GitwardError('INVALID_CONFIG', 'the database busy timeout must be a whole number of milliseconds, 0 or more.')
+  }
+  const pool = createPool({
+    url: options.url,
+    max: poolSize,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    statementTimeoutMs: options.statementTimeoutMs ?? 5000,
+    lockTimeoutMs: options.busyTimeoutMs,
+    logger,
+  })
+  const translate = (e: unknown): unknown => translatePostgresError(e, server, () => false)
+  try {
+    let client: pg.PoolClient
+    try {
+      client = await pool.connect()
+    } catch (e) {
+      throw translate(e)
+    }
+    try {
+      const result = await migratePostgres(client, options.migrations ?? POSTGRES_MIGRATIONS, server, 60_000)
+      if (result.from !== result.to) logger.info('database schema upgraded', { server, from: result.from, to: result.to })
+      client.release()
+    } catch (e) {
+      client.release(true)
+      const mapped = translate(e)
+      if (isGitwardError(mapped)) throw mapped
+      throw new GitwardError(
+        'DB_UNAVAILABLE',
+        `the PostgreSQL database ${server} could not be brought to schema ${MIGRATIONS.length} (${(e as Error).message}); is it another program's database?`,
+        { cause: e },
+      )
+    }
+    return new PostgresStore(pool, { server, clock: options.clock, logger })
+  } catch (e) {
+    await pool.end().catch(() => undefined)
+    throw e
+  }
+}
