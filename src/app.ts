@@ -13,7 +13,7 @@ import type { Logger } from './log/logger.js'
 import type { RandomBytes } from './auth/token-format.js'
 import type { Store } from './store/store.js'
 import { GitwardError, isGitwardError } from './errors.js'
-import { openSqliteStore } from './store/sqlite-store.js'
+import { isPostgresUrl, openStore } from './store/open-store.js'
 import { bcryptHasher, type Hasher } from './auth/hasher.js'
 import { VerifiedTokenCache } from './auth/verified-token-cache.js'
 import { createConcurrencyLimiter } from './limits/concurrency-limiter.js'
@@ -82,14 +82,24 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const { config, clock, random, logger } = deps
 
   // Fail closed: no database, no service. (The CLI's `--init` creates one.)
-  if (deps.requireExistingDatabase !== false && !existsSync(config.db)) {
+  // A PostgreSQL database is created by its administrator (createdb); an
+  // instance brings its schema up to date under the migration lock.
+  if (deps.requireExistingDatabase !== false && !isPostgresUrl(config.db) && !existsSync(config.db)) {
     throw new GitwardError(
       'DB_UNAVAILABLE',
       `The database ${config.db} does not exist; create it with "gitward serve --init" or point --db at an existing one.`,
     )
   }
   const tls = await readTls(config)
-  const store = await openSqliteStore({ file: config.db, clock, logger, busyTimeoutMs: config.db_busy_timeout_ms })
+  const store = await openStore({
+    db: config.db,
+    clock,
+    logger,
+    busyTimeoutMs: config.db_busy_timeout_ms,
+    poolSize: config.db_pool_size,
+    connectTimeoutMs: config.db_connect_timeout_ms,
+    statementTimeoutMs: config.db_statement_timeout_ms,
+  })
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()]
   const cleanup = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c()

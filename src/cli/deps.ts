@@ -7,7 +7,7 @@ import type { RandomBytes } from '../auth/token-format.js'
 import { systemClock, type Clock } from '../clock.js'
 import { loadConfig, type ConfigSources } from '../config/load.js'
 import { execFileGit, type RunGit } from '../repo/run-git.js'
-import { openSqliteStore } from '../store/sqlite-store.js'
+import { openStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import type { CliIo } from './io.js'
 import type { CommandRegistrar } from './context.js'
@@ -28,6 +28,7 @@ export interface CliDeps {
   /** The OS user recorded as the actor in the audit trail. */
   userName: () => string
   loadConfig: (sources: ConfigSources) => AdminConfig
+  /** `file` is the db setting: a SQLite file or a postgres:// connection string. */
   openStore: (options: { file: string; clock: Clock; busyTimeoutMs: number }) => Promise<Store>
   hasher: (cost: number) => Hasher
   runGit: (env: CliIo['env']) => RunGit
@@ -52,7 +53,7 @@ export function defaultCliDeps(): CliDeps {
     random: randomBytes,
     userName: osUser,
     loadConfig,
-    openStore: options => openSqliteStore(options),
+    openStore: options => openStore({ db: options.file, clock: options.clock, busyTimeoutMs: options.busyTimeoutMs }),
     hasher: bcryptHasher,
     runGit: env => execFileGit({ env }),
     commands: [],

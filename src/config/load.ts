@@ -64,6 +64,14 @@ function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknow
       if (typeof value !== 'string' || value === '') return { ok: false, problem: 'must be a non-empty path' }
       return { ok: true, value: isAbsolute(value) ? value : resolve(cwd, value) }
     }
+    case 'database': {
+      if (typeof value !== 'string' || value === '') return { ok: false, problem: 'must be a SQLite file path or a postgres:// connection string' }
+      // A connection string is the driver's to read (and may hold a
+      // password): kept exactly as given, never resolved as a path.
+      if (/^postgres(ql)?:\/\//i.test(value)) return { ok: true, value }
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return { ok: false, problem: 'must be a SQLite file path or a postgres:// connection string' }
+      return { ok: true, value: isAbsolute(value) ? value : resolve(cwd, value) }
+    }
     case 'int': {
       const n = fromText ? (/^-?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN) : value
       if (typeof n !== 'number' || !Number.isInteger(n)) return { ok: false, problem: 'must be a whole number' }
@@ -175,7 +183,7 @@ export function loadConfig(sources: ConfigSources): Config {
     const given = raw.get(key)
     if (given === undefined) {
       const d = spec.default
-      out[key] = d !== null && spec.type.kind === 'path' ? resolve(sources.cwd, d as string) : d
+      out[key] = d !== null && (spec.type.kind === 'path' || spec.type.kind === 'database') ? resolve(sources.cwd, d as string) : d
       continue
     }
     const r = coerce(spec.type, given, sources.cwd)

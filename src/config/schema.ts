@@ -5,6 +5,8 @@ import { DEFAULT_TOKEN_PREFIX } from '../auth/token-format.js'
 export type KeyType =
   | { kind: 'string'; pattern?: RegExp; hint?: string }
   | { kind: 'path' }
+  /** A SQLite file path (resolved like a path) or a postgres:// / postgresql:// connection string (kept as given). */
+  | { kind: 'database' }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'bool' }
   | { kind: 'list' }
@@ -23,7 +25,7 @@ const MINUTE = 60_000
 
 export const SCHEMA = {
   // --- where things are -----------------------------------------------------
-  db: { type: { kind: 'path' }, default: 'data/gitward.db', doc: 'SQLite database file (created with mode 0600).' },
+  db: { type: { kind: 'database' }, default: 'data/gitward.db', doc: 'SQLite database file (created with mode 0600), or a PostgreSQL connection string postgres://USER@HOST:PORT/DATABASE shared by several instances (see docs/deploy.md).' },
   repos: { type: { kind: 'path' }, default: 'data/repositories', doc: 'Root directory of the bare repositories served by the embedded backend.' },
   upstream: { type: { kind: 'url' }, default: null, doc: 'Forward to this git-http-backend web server instead of the embedded backend: http://127.0.0.1:8081 or unix:/run/git-http/socket.' },
   upstream_host: { type: { kind: 'string', pattern: /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/, hint: 'a host name or address, with an optional :port' }, default: null, doc: 'Host header sent to the external upstream (it picks the virtual host). Default: localhost for unix: sockets, the host[:port] of an http(s) URL. Never the client\'s Host.' },
@@ -61,6 +63,9 @@ export const SCHEMA = {
   upstream_timeout_ms: { type: { kind: 'int', min: 1000, max: 24 * 60 * MINUTE }, default: 10 * MINUTE, doc: 'An upstream response silent for this long is abandoned (502).' },
   shutdown_grace_ms: { type: { kind: 'int', min: 0, max: 60 * MINUTE }, default: 30_000, doc: 'On SIGTERM/SIGINT, how long in-flight requests may run before they are cut.' },
   db_busy_timeout_ms: { type: { kind: 'int', min: 0, max: 60_000 }, default: 100, doc: 'How long the server waits on a locked database before answering 503.' },
+  db_pool_size: { type: { kind: 'int', min: 1, max: 1000 }, default: 10, doc: 'PostgreSQL only: most connections one instance opens to the database.' },
+  db_connect_timeout_ms: { type: { kind: 'int', min: 100, max: 60_000 }, default: 5000, doc: 'PostgreSQL only: how long a request waits for a free (or new) database connection before answering 503.' },
+  db_statement_timeout_ms: { type: { kind: 'int', min: 100, max: 10 * MINUTE }, default: 5000, doc: 'PostgreSQL only: a statement running longer is cancelled and the request answered 503.' },
   last_used_flush_ms: { type: { kind: 'int', min: 100, max: 10 * MINUTE }, default: 10_000, doc: 'How often batched last-used times are written.' },
   // --- identity sent upstream -----------------------------------------------
   identity_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-User', doc: 'Header carrying the bot name (for REMOTE_USER) to an external upstream.' },

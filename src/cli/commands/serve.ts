@@ -11,7 +11,8 @@ import { loadConfig, type Config } from '../../config/load.js'
 import { createLogger, type Logger } from '../../log/logger.js'
 import { startApp, type App } from '../../app.js'
 import type { Clock } from '../../clock.js'
-import { openSqliteStore } from '../../store/sqlite-store.js'
+import { isPostgresUrl, openStore } from '../../store/open-store.js'
+import { describeServer } from '../../store/postgres/connection.js'
 import { tokenPatterns } from '../../auth/token-format.js'
 
 export interface ServeIo {
@@ -53,7 +54,8 @@ function nextSteps(config: Config, url: string, cwd: string): string {
     config.upstream === null
       ? `  embedded git backend, repositories in ${config.repos}`
       : `  forwarding to ${config.upstream}`,
-    `  database ${config.db}`,
+    // A connection string may hold a password: shown without it.
+    `  database ${isPostgresUrl(config.db) ? describeServer(config.db) : config.db}`,
     '',
     'Next, in another terminal (from this directory, or with the same --db/--repos):',
     `  ${bin} repo create demo/hello`,
@@ -88,9 +90,10 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
 
   if (flags.init === true) {
     // First run: create the data directory, database and repositories root.
-    mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 })
+    // (A PostgreSQL database exists already; opening it sets up its schema.)
+    if (!isPostgresUrl(config.db)) mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 })
     if (config.upstream === null) mkdirSync(config.repos, { recursive: true, mode: 0o750 })
-    const store = await openSqliteStore({ file: config.db, clock: deps.clock, logger, busyTimeoutMs: 5000 })
+    const store = await openStore({ db: config.db, clock: deps.clock, logger, busyTimeoutMs: 5000 })
     await store.close()
   }
 

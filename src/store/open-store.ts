@@ -1,0 +1,44 @@
+// Chooses the store engine from the `db` setting: a postgres:// or
+// postgresql:// connection string opens the PostgreSQL store (shared by any
+// number of instances); anything else is a SQLite file.
+import type { Clock } from '../clock.js'
+import type { Logger } from '../log/logger.js'
+import { isPostgresUrl } from './postgres/connection.js'
+import { openPostgresStore } from './postgres/postgres-store.js'
+import { openSqliteStore } from './sqlite-store.js'
+import type { Store } from './store.js'
+
+export interface OpenStoreOptions {
+  /** The `db` setting: a SQLite file path or a PostgreSQL connection string. */
+  db: string
+  clock: Clock
+  logger?: Logger
+  /** How long a write waits for another's lock before DB_BUSY. */
+  busyTimeoutMs: number
+  /** PostgreSQL only (the config keys db_pool_size, db_connect_timeout_ms, db_statement_timeout_ms). */
+  poolSize?: number
+  connectTimeoutMs?: number
+  statementTimeoutMs?: number
+}
+
+export { isPostgresUrl }
+
+export function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (isPostgresUrl(options.db)) {
+    return openPostgresStore({
+      url: options.db,
+      clock: options.clock,
+      busyTimeoutMs: options.busyTimeoutMs,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    })
+  }
+  return openSqliteStore({
+    file: options.db,
+    clock: options.clock,
+    busyTimeoutMs: options.busyTimeoutMs,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  })
+}
