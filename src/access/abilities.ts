@@ -3,6 +3,7 @@
 // registry, so `read_registry` and `write_registry` grant nothing at all.
 import { roleAtLeast, type Role } from './role.js'
 import type { Scope } from './scope.js'
+import { assertNever } from '../assert-never.js'
 
 /** What a git request does to a repository: pull (fetch, clone, archive) or push. */
 export type Access = 'read' | 'write'
@@ -25,10 +26,8 @@ export function scopesFor(access: Access): readonly Scope[] {
       return PULL_SCOPES
     case 'write':
       return PUSH_SCOPES
-    default: {
-      const never: never = access
-      throw new Error(`unhandled access ${String(never)}`)
-    }
+    default:
+      assertNever(access, 'access')
   }
 }
 
@@ -43,10 +42,8 @@ export function minimumRole(access: Access): Role {
       return 'reporter'
     case 'write':
       return 'developer'
-    default: {
-      const never: never = access
-      throw new Error(`unhandled access ${String(never)}`)
-    }
+    default:
+      assertNever(access, 'access')
   }
 }
 
@@ -57,10 +54,8 @@ export function accessVerb(access: Access): 'pull' | 'push' {
       return 'pull'
     case 'write':
       return 'push'
-    default: {
-      const never: never = access
-      throw new Error(`unhandled access ${String(never)}`)
-    }
+    default:
+      assertNever(access, 'access')
   }
 }
 

@@ -22,6 +22,7 @@ import {
   scopesGrant,
   type Access,
 } from './abilities.js'
+import { assertNever } from '../assert-never.js'
 
 export type TokenRefusal = 'malformed' | 'unknown' | 'mismatch' | 'revoked' | 'expired'
 
@@ -85,10 +86,8 @@ export function remoteUserFor(tokenId: string, target: TokenTarget): string {
       return `project_${tokenId}_bot`
     case 'group':
       return `group_${tokenId}_bot`
-    default: {
-      const never: never = target
-      throw new Error(`unhandled token target ${JSON.stringify(never)}`)
-    }
+    default:
+      assertNever(target, 'token target')
   }
 }
 
@@ -104,10 +103,8 @@ export function covers(target: TokenTarget, projectPath: string): boolean {
       return target.path === projectPath
     case 'group':
       return isWithinGroup(projectPath, target.path)
-    default: {
-      const never: never = target
-      throw new Error(`unhandled token target ${JSON.stringify(never)}`)
-    }
+    default:
+      assertNever(target, 'token target')
   }
 }
 
@@ -158,9 +155,7 @@ export function decide(input: PolicyInput): Decision {
       const reason: DenyReason = !scopeOk && !roleOk ? 'scope-and-role' : !scopeOk ? 'scope' : 'role'
       return deny(403, forbiddenMessage(access, token.role, scopeOk, roleOk), reason)
     }
-    default: {
-      const never: never = credential
-      throw new Error(`unhandled credential ${JSON.stringify(never)}`)
-    }
+    default:
+      assertNever(credential, 'credential')
   }
 }

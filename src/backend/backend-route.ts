@@ -5,6 +5,7 @@
 // other way must not be able to pick a different program, a dumb-HTTP file
 // or a path outside the repository root.
 import { checkRepoPath } from '../git/repo-path.js'
+import { assertNever } from '../assert-never.js'
 
 /** Services whose ref advertisement is fetched with `GET info/refs?service=…`. */
 export const ADVERTISED_SERVICES = ['git-upload-pack', 'git-receive-pack'] as const
@@ -61,10 +62,8 @@ export function routePathInfo(route: BackendRoute): string {
       return `/${route.project}.git/info/refs`
     case 'rpc':
       return `/${route.project}.git/${route.service}`
-    default: {
-      const never: never = route
-      throw new Error(`unhandled route ${String(never)}`)
-    }
+    default:
+      assertNever(route, 'route')
   }
 }
 
@@ -75,10 +74,8 @@ export function routeQueryString(route: BackendRoute): string {
       return `service=${route.service}`
     case 'rpc':
       return ''
-    default: {
-      const never: never = route
-      throw new Error(`unhandled route ${String(never)}`)
-    }
+    default:
+      assertNever(route, 'route')
   }
 }
 
@@ -89,9 +86,7 @@ export function routeMethod(route: BackendRoute): 'GET' | 'POST' {
       return 'GET'
     case 'rpc':
       return 'POST'
-    default: {
-      const never: never = route
-      throw new Error(`unhandled route ${String(never)}`)
-    }
+    default:
+      assertNever(route, 'route')
   }
 }

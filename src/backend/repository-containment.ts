@@ -11,6 +11,7 @@
 // than the one checked here.
 import * as fs from 'node:fs/promises'
 import path from 'node:path'
+import { assertNever } from '../assert-never.js'
 
 export type ContainmentRefusal =
   | 'missing'
@@ -41,10 +42,8 @@ export function describeRefusal(reason: ContainmentRefusal): string {
       return 'the directory is not a bare git repository'
     case 'nested-git-entry':
       return 'the repository contains a .git entry that git would follow instead'
-    default: {
-      const never: never = reason
-      throw new Error(`unhandled refusal ${String(never)}`)
-    }
+    default:
+      assertNever(reason, 'refusal')
   }
 }
 

@@ -8,6 +8,7 @@ import { parse as parseToml } from 'smol-toml'
 import { GitwardError } from '../errors.js'
 import { canonicalRange } from '../net/address-ranges.js'
 import { CONFIG_KEYS, SCHEMA, envName, type ConfigKey, type KeyType } from './schema.js'
+import { assertNever } from '../assert-never.js'
 
 type ValueOf<K extends ConfigKey> = (typeof SCHEMA)[K]['type']['kind'] extends 'int'
   ? number
@@ -126,10 +127,8 @@ function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknow
       }
       return { ok: true, value }
     }
-    default: {
-      const never: never = type
-      throw new Error(`unknown key type ${String(never)}`)
-    }
+    default:
+      assertNever(type, 'key type')
   }
 }
 

@@ -13,7 +13,7 @@ import { connect } from 'node:net'
 import type { Readable } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
 import type { Logger } from '../log/logger.js'
-import { sendText } from './responses.js'
+import { sendText } from '../http/plain-text.js'
 
 export type UpstreamTarget = { kind: 'socket'; path: string } | { kind: 'url'; url: string }
 

@@ -18,11 +18,12 @@ import { isGitwardError } from '../errors.js'
 import { AddressRanges } from '../net/address-ranges.js'
 import { clientAddress } from './client-address.js'
 import { upstreamHeaders, type UpstreamKind } from './upstream-headers.js'
-import { sendText } from './responses.js'
+import { sendText } from '../http/plain-text.js'
 import { limitBody } from './body-limit.js'
 import type { Forwarder } from './forwarder.js'
 import { noopMetrics, type MetricsSink } from '../metrics/metrics.js'
 import { METRICS_PATH, sendMetricsPage } from '../metrics/metrics-page.js'
+import { assertNever } from '../assert-never.js'
 
 export interface GateOptions {
   store: Pick<Store, 'findProject'>
@@ -179,10 +180,8 @@ export function createGate(o: GateOptions): Gate {
       case 'token':
         check = await o.verifier.verify(creds.token, facts.gone.signal)
         break
-      default: {
-        const never: never = creds
-        throw new Error(`unknown credentials ${String(never)}`)
-      }
+      default:
+        assertNever(creds, 'credentials')
     }
     // git's first request carries no credentials; only presented-and-refused
     // credentials count toward a ban.

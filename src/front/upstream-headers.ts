@@ -6,6 +6,7 @@
 // requests that carry `Expect:` (for which some proxy versions skip hooks).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { REMOTE_ADDR_HEADER, REMOTE_USER_HEADER } from '../backend/cgi-env.js'
+import { assertNever } from '../assert-never.js'
 
 /**
  * Headers git sends that the backend needs; nothing else is forwarded. Not
@@ -80,10 +81,8 @@ export function upstreamHeaders(input: UpstreamHeaderInput): OutgoingHttpHeaders
         out[upstream.tokenIdHeader.toLowerCase()] = input.identity.tokenId
       }
       break
-    default: {
-      const never: never = upstream
-      throw new Error(`unknown upstream ${String(never)}`)
-    }
+    default:
+      assertNever(upstream, 'upstream')
   }
   return out
 }

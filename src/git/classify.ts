@@ -27,6 +27,7 @@ import {
   serviceAccess,
   type GitService,
 } from './service.js'
+import { assertNever } from '../assert-never.js'
 
 export type { Access } from '../access/abilities.js'
 export type { GitService } from './service.js'
@@ -145,9 +146,7 @@ export function classify(method: string, url: string, headers: IncomingHttpHeade
         forwardUrl: `/${project}.git/${service}`,
       }
     }
-    default: {
-      const never: never = route
-      throw new Error(`unhandled route ${JSON.stringify(never)}`)
-    }
+    default:
+      assertNever(route, 'route')
   }
 }

@@ -4,6 +4,7 @@
 // (the threat: a gate that spawns whatever `service=` names, or forwards a
 // service spelling the backend reads differently).
 import type { Access } from '../access/abilities.js'
+import { assertNever } from '../assert-never.js'
 
 export const GIT_SERVICES = ['git-upload-pack', 'git-receive-pack', 'git-upload-archive'] as const
 export type GitService = (typeof GIT_SERVICES)[number]
@@ -30,10 +31,8 @@ export function serviceAccess(service: GitService): Access {
       return 'read'
     case 'git-receive-pack':
       return 'write'
-    default: {
-      const never: never = service
-      throw new Error(`unhandled git service ${String(never)}`)
-    }
+    default:
+      assertNever(service, 'git service')
   }
 }
 

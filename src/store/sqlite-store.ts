@@ -32,6 +32,7 @@ import type {
   TokenFilter,
   TokenRecord,
 } from './store.js'
+import { assertNever } from '../assert-never.js'
 
 export interface SqliteStoreOptions {
   file: string
@@ -233,10 +234,8 @@ export class SqliteStore implements Store {
       case 'group':
         groupPath = canonicalPath(token.target.path, 'group')
         break
-      default: {
-        const never: never = token.target
-        throw new Error(`unknown token target ${JSON.stringify(never)}`)
-      }
+      default:
+        assertNever(token.target, 'token target')
     }
     try {
       this.#insertToken.run({

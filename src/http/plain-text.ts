@@ -1,6 +1,8 @@
-// Every answer gitward itself gives (refusals, health, errors) is written
-// here: text/plain; charset=utf-8, one line, which git prints to its user as
-// "remote: <line>".
+// Every answer gitward writes itself — a refusal at the gate, a 404 or 503
+// from the embedded backend, a health check — goes out through this one
+// function: text/plain; charset=utf-8, one line, which git prints to its user
+// as "remote: <line>". Never cached (a 401 or 503 is about this moment), never
+// sniffed as anything but text.
 import type { ServerResponse } from 'node:http'
 
 export const REALM = 'gitward'
@@ -14,13 +16,10 @@ export interface TextResponseOptions {
   close?: boolean
 }
 
-export function sendText(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  options: TextResponseOptions = {},
-): void {
-  if (res.headersSent) {
+export function sendText(res: ServerResponse, status: number, message: string, options: TextResponseOptions = {}): void {
+  // Too late for a status line: cutting the connection is the only way left
+  // to tell the client its response is incomplete.
+  if (res.headersSent || res.destroyed) {
     res.destroy()
     return
   }

@@ -1,0 +1,63 @@
+// One git process tree, and the only way gitward stops it. `git http-backend`
+// starts upload-pack or receive-pack, which start pack-objects, index-pack or
+// hooks; spawned with `detached: true` they all share one process group, so
+// one signal to the group reaches every process working for the request, not
+// only the first.
+import type { ChildProcess } from 'node:child_process'
+
+export interface ProcessExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+/** `process.kill`, injectable so tests can watch the signals. */
+export type KillFunction = (pid: number, signal: NodeJS.Signals) => void
+
+export class ProcessGroup {
+  /** Resolves once git and every process holding its pipes are gone. */
+  readonly exited: Promise<ProcessExit>
+  #exited = false
+  #stopping = false
+
+  constructor(
+    private readonly child: ChildProcess,
+    /** Time between SIGTERM and SIGKILL. */
+    private readonly graceMs: number,
+    private readonly kill: KillFunction = (pid, signal) => process.kill(pid, signal),
+  ) {
+    this.exited = new Promise(resolve => {
+      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+        this.#exited = true
+        resolve({ code, signal })
+      })
+    })
+  }
+
+  get running(): boolean {
+    return !this.#exited
+  }
+
+  /**
+   * SIGTERM to the whole group, SIGKILL after the grace period. Until
+   * `exited` resolves the group id still names our processes, so signalling
+   * it cannot hit a stranger's.
+   */
+  stop(): void {
+    const pid = this.child.pid
+    if (this.#stopping || this.#exited || pid === undefined) return
+    this.#stopping = true
+    this.#signal(pid, 'SIGTERM')
+    const timer = setTimeout(() => {
+      if (!this.#exited) this.#signal(pid, 'SIGKILL')
+    }, this.graceMs)
+    void this.exited.then(() => clearTimeout(timer))
+  }
+
+  #signal(pid: number, signal: NodeJS.Signals): void {
+    try {
+      this.kill(-pid, signal)
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+}
