@@ -13,6 +13,7 @@
 import { isWildcard, refPatternMatches } from '../git/ref-pattern.js'
 import { roleAtLeast } from './role.js'
 import { roleMeetsLevel, type BranchRule, type RefAccessLevel, type RefPolicy, type RuleOwner, type TagRule } from './ref-rules.js'
+import { assertNever } from '../assert-never.js'
 
 export type RefChange = 'create' | 'update' | 'delete'
 
@@ -187,10 +188,8 @@ export function decideRefUpdate(policy: RefPolicy, update: RefUpdate, context: P
         return refuse(ref, name, 'tag-update', first.label)
       case 'delete':
         return roleAtLeast(policy.role, 'maintainer') ? allow : refuse(ref, name, 'tag-delete', first.label)
-      default: {
-        const never: never = change
-        throw new Error(`unhandled ref change ${String(never)}`)
-      }
+      default:
+        assertNever(change, 'ref change')
     }
   }
   // Other refs (notes, custom namespaces) are protected only by token rules.

@@ -2,6 +2,7 @@
 // with GitLab's names. Plain data: the store keeps it, the CLI prints it,
 // ref-protection.ts decides with it.
 import type { Role } from './role.js'
+import { assertNever } from '../assert-never.js'
 
 /** Who may push to a protected branch or create a protected tag. */
 export const REF_ACCESS_LEVELS = ['developer', 'maintainer', 'no_one'] as const
@@ -20,10 +21,8 @@ export function roleMeetsLevel(role: Role, level: RefAccessLevel): boolean {
       return role === 'developer' || role === 'maintainer' || role === 'owner'
     case 'maintainer':
       return role === 'maintainer' || role === 'owner'
-    default: {
-      const never: never = level
-      throw new Error(`unhandled ref access level ${String(never)}`)
-    }
+    default:
+      assertNever(level, 'ref access level')
   }
 }
 

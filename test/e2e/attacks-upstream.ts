@@ -8,6 +8,7 @@ import http from 'node:http'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { startGitward } from '../helpers/gitward.js'
 import { basic } from '../helpers/attack-http.js'
+import { assertNever } from '../../src/assert-never.js'
 
 type Mode = 'ok' | 'die-mid-body' | 'die-mid-chunked' | 'hang' | 'garbage'
 let mode: Mode = 'ok'
@@ -33,10 +34,8 @@ const upstream = http.createServer((req, res) => {
     case 'garbage':
       res.socket?.end('SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n')
       return
-    default: {
-      const never: never = current
-      throw new Error(`unknown mode ${String(never)}`)
-    }
+    default:
+      assertNever(current, 'mode')
   }
 })
 upstream.on('connection', s => {
