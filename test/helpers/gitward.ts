@@ -15,7 +15,7 @@ import { ManualClock } from '../../src/clock.js'
 import { loadConfig } from '../../src/config/load.js'
 import { createLogger } from '../../src/log/logger.js'
 import { startApp, type App } from '../../src/app.js'
-import { openSqliteStore } from '../../src/store/sqlite-store.js'
+import { openStore } from '../../src/store/open-store.js'
 import { bcryptHasher, type Hasher } from '../../src/auth/hasher.js'
 import { tokenPatterns } from '../../src/auth/token-format.js'
 import { mintToken } from '../../src/admin/mint-token.js'
@@ -24,7 +24,7 @@ import { execFileGit } from '../../src/repo/run-git.js'
 import type { Role } from '../../src/access/role.js'
 import type { Scope } from '../../src/access/scope.js'
 import type { Visibility } from '../../src/access/visibility.js'
-import type { SqliteStore } from '../../src/store/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
 import { makeGitClient, withCredentials, type GitOptions, type RunResult } from './git-client.js'
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -33,6 +33,8 @@ export const BIN = join(ROOT, 'bin', 'gitward')
 export interface HarnessOptions {
   /** Extra config keys, e.g. { ban_max_failures: '3' } (as environment strings). */
   config?: Record<string, string>
+  /** A postgres:// database to use instead of a fresh SQLite file in the temp dir. */
+  db?: string
   /** Start time of the injected clock (default 2026-06-15T12:00:00Z). */
   now?: Date
   /** The hasher the server verifies tokens with (default: bcrypt, cost 4). */
@@ -56,7 +58,7 @@ export interface Harness {
   db: string
   clock: ManualClock
   /** Admin-side store (a second connection, like the CLI's). */
-  admin: SqliteStore
+  admin: Store
   tokens: string[]
   logText(): string
   git(args: readonly string[], options?: GitOptions): Promise<RunResult>
@@ -74,7 +76,7 @@ export interface Harness {
 export async function startGitward(t: Test, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gitward-e2e-'))
   const repos = join(dir, 'repositories')
-  const db = join(dir, 'data', 'gitward.db')
+  const db = options.db ?? join(dir, 'data', 'gitward.db')
   mkdirSync(repos, { recursive: true })
   const clock = new ManualClock(options.now ?? new Date('2026-06-15T12:00:00Z'))
   const lines: string[] = []
@@ -84,7 +86,7 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
     cwd: dir,
   })
   const logger = createLogger({ write: l => lines.push(l), clock, level: 'debug', secretPatterns: tokenPatterns(config.token_prefix) })
-  const admin = await openSqliteStore({ file: db, clock, busyTimeoutMs: 5000 })
+  const admin = await openStore({ db, clock, busyTimeoutMs: 5000 })
   const app = await startApp({ config, clock, random: randomBytes, logger, hasher: options.hasher })
   const { git, spawnGit, home } = makeGitClient(dir)
   const hasher = bcryptHasher(4)
