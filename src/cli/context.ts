@@ -30,10 +30,17 @@ export interface CliContext {
   tokenPrefixes(): readonly string[]
   /** stdout as JSON, pretty-printed, newline-terminated. */
   printJson(value: unknown): void
+  /**
+   * End with this exit code once the command returns, without an error line
+   * (doctor's 1 for warnings, 2 for failures). Default 0.
+   */
+  setExitCode(code: number): void
+  exitCode(): number
 }
 
 export function createContext(io: CliIo, deps: CliDeps): CliContext {
   const prefixes = new Set<string>()
+  let exitCode = 0
   const ctx: CliContext = {
     io,
     deps,
@@ -59,6 +66,10 @@ export function createContext(io: CliIo, deps: CliDeps): CliContext {
     actor: () => ({ user: deps.userName() }),
     tokenPrefixes: () => [...prefixes],
     printJson: value => io.stdout(JSON.stringify(value, null, 2) + '\n'),
+    setExitCode: code => {
+      exitCode = code
+    },
+    exitCode: () => exitCode,
   }
   return ctx
 }

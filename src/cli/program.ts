@@ -8,6 +8,7 @@ import { registerGroupCommands } from './commands/group.js'
 import { registerRepoCommands } from './commands/repo.js'
 import { registerTokenCommands } from './commands/token.js'
 import { registerServeCommand } from './commands/serve.js'
+import { registerDoctorCommand } from './commands/doctor.js'
 
 export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerRepoCommands,
@@ -15,6 +16,7 @@ export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerGroupCommands,
   registerAuditCommand,
   registerServeCommand,
+  registerDoctorCommand,
 ]
 
 // package.json sits two levels above both src/cli and dist/cli.

@@ -6,7 +6,7 @@ import { createContext } from './context.js'
 import { defaultCliDeps, type CliDeps } from './deps.js'
 import type { CliIo } from './io.js'
 import { buildProgram } from './program.js'
-import { EXIT_OK, EXIT_USAGE, missingSubcommand, reportError } from './report-error.js'
+import { EXIT_USAGE, missingSubcommand, reportError } from './report-error.js'
 
 export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}): Promise<number> {
   const all: CliDeps = { ...defaultCliDeps(), ...deps }
@@ -21,7 +21,7 @@ export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}
       return EXIT_USAGE
     }
     await program.parseAsync(argv, { from: 'user' })
-    return EXIT_OK
+    return ctx.exitCode()
   } catch (e) {
     return reportError(e, s => io.stderr(s), { program, argv, tokenPrefixes: ctx.tokenPrefixes() })
   }
