@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { isGitwardError } from '../errors.js'
 import { inspectSqliteDatabase } from '../store/sqlite-inspect.js'
+import { describeServer, isPostgresUrl } from '../store/postgres/connection.js'
 import type { Store } from '../store/store.js'
 import { fail, ok, warn, type CheckResult } from './check-result.js'
 import { checkOwnerAndMode, missing, type Identity } from './file-access.js'
@@ -21,6 +22,19 @@ export interface DatabaseFindings {
 export async function checkDatabase(file: string, me: Identity, openStore: (file: string) => Promise<Store>): Promise<DatabaseFindings> {
   const results: CheckResult[] = []
   const done = (store: Store | null = null): DatabaseFindings => ({ results, store })
+  if (isPostgresUrl(file)) {
+    // A PostgreSQL server keeps its own files, modes and integrity; what
+    // gitward can check is that it connects with the schema it expects.
+    try {
+      const store = await openStore(file)
+      await store.ping()
+      results.push(ok('database.open', `PostgreSQL at ${describeServer(file)} answers`))
+      return done(store)
+    } catch (e) {
+      results.push(fail('database.open', isGitwardError(e) ? e.message.replace(/\.$/, '') : `PostgreSQL at ${describeServer(file)} cannot be used`, 'start PostgreSQL or correct db; see its server log'))
+      return done()
+    }
+  }
   let stats
   try {
     stats = await stat(file)
