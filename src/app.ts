@@ -20,7 +20,8 @@ import { createConcurrencyLimiter } from './limits/concurrency-limiter.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import { BanList } from './auth/ban-list.js'
 import { LastUsedRecorder } from './auth/last-used-recorder.js'
-import { createEmbeddedBackend, type EmbeddedBackend } from './backend/embedded-backend.js'
+import { createEmbeddedBackend, type EmbeddedBackend, type EmbeddedBackendOptions } from './backend/embedded-backend.js'
+import { chooseSpawn } from './backend/posix-spawn.js'
 import { createForwarder, type Forwarder } from './front/forwarder.js'
 import { createInProcessForwarder } from './front/in-process-forwarder.js'
 import { createGate } from './front/gate.js'
@@ -76,6 +77,31 @@ async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | 
       `The TLS certificate or key cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check tls_cert and tls_key.`,
     )
   }
+}
+
+/**
+ * The embedded backend exactly as `serve` builds it from the config: its
+ * private HOME, its limits and the posix_spawn starter. Also used on its own
+ * (without the gate) by the benchmark's "direct" server.
+ */
+export async function createConfiguredBackend(
+  config: Config,
+  deps: { logger: Logger; spawn?: typeof spawnType; onQueueWait?: EmbeddedBackendOptions['onQueueWait'] },
+): Promise<{ backend: EmbeddedBackend; removeHome: () => Promise<void> }> {
+  const home = await mkdtemp(join(tmpdir(), 'gitward-home-'))
+  const backend = createEmbeddedBackend({
+    reposRoot: config.repos,
+    logger: deps.logger.child({ component: 'backend' }),
+    maxProcesses: config.backend_max_processes,
+    queueTimeoutMs: config.backend_queue_timeout_ms,
+    maxRequestBuffer: config.max_negotiation_bytes,
+    homeDir: home,
+    // posix_spawn unless a test injects its own: starting git must not
+    // cost more as gitward's memory grows (docs/performance.md).
+    spawn: deps.spawn ?? chooseSpawn((msg, fields) => deps.logger.warn(msg, fields)).spawn,
+    ...(deps.onQueueWait === undefined ? {} : { onQueueWait: deps.onQueueWait }),
+  })
+  return { backend, removeHome: () => rm(home, { recursive: true, force: true }) }
 }
 
 export async function startApp(deps: AppDeps): Promise<App> {
@@ -155,19 +181,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
           `The repositories directory ${config.repos} does not exist; create it (gitward repo create makes it) or set --repos.`,
         )
       }
-      const home = await mkdtemp(join(tmpdir(), 'gitward-home-'))
-      cleanups.push(() => rm(home, { recursive: true, force: true }))
-      backend = createEmbeddedBackend({
-        reposRoot: config.repos,
-        logger: logger.child({ component: 'backend' }),
-        maxProcesses: config.backend_max_processes,
-        queueTimeoutMs: config.backend_queue_timeout_ms,
-        maxRequestBuffer: config.max_negotiation_bytes,
-        homeDir: home,
+      const built = await createConfiguredBackend(config, {
+        logger,
         onQueueWait: (outcome, ms) => metrics.sink.queueWait('git', outcome, ms / 1000),
         ...(deps.spawn === undefined ? {} : { spawn: deps.spawn }),
       })
-      const b = backend
+      backend = built.backend
+      cleanups.push(built.removeHome)
+      const b: EmbeddedBackend = backend
       cleanups.push(() => b.close())
       if (config.embedded_transport === 'socket') {
         const { socketPath } = await backend.listenPrivate()
