@@ -1,19 +1,16 @@
 #!/usr/bin/env node
 // The benchmark's "direct" server: gitward's embedded git-http-backend with
-// no gate in front, as its own process on 127.0.0.1. Same code, same limits
-// (read from the same configuration keys) as inside `gitward serve`, so the
-// difference between the two is exactly the gate and the forwarding hop.
+// no gate in front, as its own process on 127.0.0.1. It is built by the
+// composition root (createConfiguredBackend in src/app.ts), exactly as
+// `gitward serve` builds it, so the difference between the two is the gate.
 //
 //   node test/bench/direct-backend.mjs --repos DIR [--port 0]
 //
 // Prints "direct backend is listening on http://127.0.0.1:PORT" on stderr;
 // stops on SIGTERM or SIGINT. It believes x-gitward-remote-user, which is why
 // it only ever listens on loopback.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createEmbeddedBackend } from '../../dist/backend/embedded-backend.js'
+import { createConfiguredBackend } from '../../dist/app.js'
 import { systemClock } from '../../dist/clock.js'
 import { loadConfig } from '../../dist/config/load.js'
 import { createLogger } from '../../dist/log/logger.js'
@@ -31,15 +28,8 @@ const logger = createLogger({
   level: config.log_level,
   secretPatterns: tokenPatterns(config.token_prefix),
 })
-const home = await mkdtemp(join(tmpdir(), 'gitward-bench-home-'))
-const backend = createEmbeddedBackend({
-  reposRoot: config.repos,
-  logger: logger.child({ component: 'backend' }),
-  maxProcesses: config.backend_max_processes,
-  queueTimeoutMs: config.backend_queue_timeout_ms,
-  maxRequestBuffer: config.max_negotiation_bytes,
-  homeDir: home,
-})
+// The composition root's own wiring: same HOME handling, limits and spawn.
+const { backend, removeHome } = await createConfiguredBackend(config, { logger })
 const { port } = await backend.listenTcp('127.0.0.1', Number(values.port))
 process.stderr.write(`direct backend is listening on http://127.0.0.1:${port}\n`)
 
@@ -48,7 +38,7 @@ const stop = async () => {
   if (stopping) return
   stopping = true
   await backend.close()
-  await rm(home, { recursive: true, force: true })
+  await removeHome()
   process.exitCode = 0
 }
 process.on('SIGTERM', () => void stop())

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // gitward's benchmark: `npm run bench` (builds, then runs this file).
 //
-// Measures what gitward costs a git user, side by side in one run:
-//   direct      gitward's embedded git-http-backend with no gate (its own process)
-//   gitward     `gitward serve`: gate + the same embedded backend, called in-process
-//   gitward-socket  the same with embedded_transport=socket (figures 1 and 3)
-//   nginx       nginx + fcgiwrap + git http-backend (the shipped upstream config)
-//   nginx-auth  the same with auth_basic against a bcrypt htpasswd
+// Measures gitward against what its users would run otherwise, side by side
+// in one run:
+//   nginx             nginx + fcgiwrap + git http-backend, no authentication
+//                     (the baseline: every ratio is against it)
+//   nginx-auth        the same with auth_basic against a bcrypt htpasswd
+//   gitward           `gitward serve` with its embedded backend (the default)
+//   gitward-upstream  `gitward serve --upstream` that same nginx
+//   direct            gitward's embedded backend with no gate (figures 2 and
+//                     4): what is left of gitward's cost without the gate
 // Variants run interleaved (A B C D, then B C D A, ...) for ROUNDS rounds and
 // the report gives medians and paired ratios. See docs/performance.md.
 //
@@ -25,7 +28,6 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseToken } from '../../dist/auth/token-format.js'
 import { loadConfig } from '../../dist/config/load.js'
-import { SCHEMA } from '../../dist/config/schema.js'
 import { ensureFixtures } from './fixtures.mjs'
 import { createGitClient } from './git-client.mjs'
 import { loadAverage, machineFacts } from './machine.mjs'
@@ -41,7 +43,7 @@ import { writeWrkScripts } from './wrk.mjs'
 import { cloneLargeFigure } from './figures/clone-large.mjs'
 import { cloneSmallFigure } from './figures/clone-small.mjs'
 import { infoRefsFigure } from './figures/info-refs.mjs'
-import { measurePushMemory } from './figures/push-memory.mjs'
+import { measureMemory } from './figures/push-memory.mjs'
 import { pushFigure, removePushRepository } from './figures/push-large.mjs'
 import { rejectionsFigure } from './figures/rejections.mjs'
 
@@ -118,15 +120,9 @@ async function main(registry) {
   const logFile = name => join(runDir, 'logs', `${name}.log`)
   const figures = {}
 
-  // ---- figures 1-4: the four servers side by side -------------------------
-  log('starting direct, gitward and the nginx peer')
-  const direct = await startDirect({ registry, root: ROOT, repos: fixtures.reposRoot, logFile: logFile('direct') })
-  const gitward = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, logFile: logFile('gitward') })
-  // The other way to reach the embedded backend (HTTP over a private Unix
-  // socket), for the throughput figures: what the second hop costs.
-  const gitwardSocket = 'embedded_transport' in SCHEMA
-    ? await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings: { embedded_transport: 'socket' }, logFile: logFile('gitward-socket'), label: 'gitward-socket' })
-    : null
+  // ---- figures 1-4: every server side by side --------------------------------
+  // The peer first: gitward --upstream forwards to it.
+  log('starting the nginx peer, gitward (embedded), gitward --upstream nginx and direct')
   const nginxAuth = { user: 'git', password: randomBytes(18).toString('base64url') }
   const peer = await startNginxPeer({
     registry,
@@ -138,39 +134,48 @@ async function main(registry) {
     fcgiProcesses: options.fcgiProcesses,
     log,
   })
-  if (!peer.available) log(`the nginx peer is skipped: ${peer.reason}`)
+  if (!peer.available) log(`the nginx peer is skipped, and with it every ratio and gitward --upstream: ${peer.reason}`)
+  const direct = await startDirect({ registry, root: ROOT, repos: fixtures.reposRoot, logFile: logFile('direct') })
+  const gitward = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, logFile: logFile('gitward') })
+  const upstream = peer.available
+    ? await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings: { upstream: peer.plain.url }, logFile: logFile('gitward-upstream'), label: 'gitward-upstream' })
+    : null
+  // nginx's git http-backend enables receive-pack only with REMOTE_USER,
+  // which the shipped config takes from X-Gitward-User (gitward sends it).
+  const nginxPush = { 'http.extraHeader': 'X-Gitward-User: bench_bot' }
   const tDirect = target({ label: 'direct', url: direct.url, pushConfig: directPushConfig, pid: direct.pid })
   const tGitward = target({ label: 'gitward', url: gitward.url, auth: gitwardAuth, pid: gitward.pid })
-  const tSocket = gitwardSocket === null ? [] : [target({ label: 'gitward-socket', url: gitwardSocket.url, auth: gitwardAuth, pid: gitwardSocket.pid })]
-  const readTargets = [tDirect, tGitward]
-  if (peer.available) readTargets.push(target({ label: 'nginx', url: peer.plain.url }), target({ label: 'nginx-auth', url: peer.auth.url, auth: nginxAuth }))
+  const peers = peer.available
+    ? [target({ label: 'nginx', url: peer.plain.url, pushConfig: nginxPush }), target({ label: 'nginx-auth', url: peer.auth.url, auth: nginxAuth, pushConfig: nginxPush })]
+    : []
+  const tUpstream = upstream === null ? [] : [target({ label: 'gitward-upstream', url: upstream.url, auth: gitwardAuth, pid: upstream.pid })]
+  const main4 = [...peers, tGitward, ...tUpstream]
 
   log(`figure 1: full clone of the large repository (${(fixtures.stats.large.packBytes / 1e6).toFixed(0)} MB)`)
-  figures.cloneLarge = await cloneLargeFigure(ctx, [...readTargets, ...tSocket])
+  figures.cloneLarge = await cloneLargeFigure(ctx, main4)
   log('figure 2: clone of the small repository')
   const tPreauth = target({
     label: 'gitward-preauth',
     url: gitward.url,
     gitConfig: { 'http.extraHeader': `Authorization: ${basicValue(gitwardAuth)}` },
   })
-  figures.cloneSmall = await cloneSmallFigure(ctx, [...readTargets, tPreauth])
+  figures.cloneSmall = await cloneSmallFigure(ctx, [...main4, tPreauth, tDirect])
   log(`figure 3: push of ${(fixtures.stats.push.packBytes / 1e6).toFixed(0)} MB into an empty repository`)
-  figures.push = await pushFigure(ctx, [tDirect, tGitward, ...tSocket])
+  figures.push = await pushFigure(ctx, main4)
   if (ctx.wrk !== null) {
     log('figure 4: authenticated info/refs requests, wrk -c16 -t2')
-    figures.infoRefs = await infoRefsFigure(ctx, readTargets)
+    figures.infoRefs = await infoRefsFigure(ctx, [...main4, tDirect])
   }
+  await upstream?.stop()
   await gitward.stop()
-  await gitwardSocket?.stop()
   await direct.stop()
-  if (peer.available) await peer.stop()
 
   // ---- figure 5: floods of bad credentials, bans off -----------------------
   if (ctx.wrk !== null) {
     log('figure 5: rejected requests and a legitimate clone during the flood (GITWARD_BAN_ENABLED=false)')
     const noBan = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings: { ban_enabled: false }, logFile: logFile('gitward-noban'), label: 'gitward (bans off)' })
     try {
-      figures.rejections = await rejectionsFigure(ctx, target({ label: 'gitward', url: noBan.url, auth: gitwardAuth }), parsed.token.id)
+      figures.rejections = await rejectionsFigure(ctx, target({ label: 'gitward', url: noBan.url, auth: gitwardAuth, pid: noBan.pid }), parsed.token.id)
     } finally {
       await noBan.stop()
     }
@@ -182,23 +187,20 @@ async function main(registry) {
   mkdirSync(verifyDir, { recursive: true })
   figures.verification = await measureVerification({ dir: verifyDir, sizes: options.verifySizes, calls: options.verifyCalls, rounds: options.rounds, log })
 
-  // ---- figure 7: memory during a 1 GiB push, fresh processes ----------------
-  log(`figure 7: peak memory during a ${(fixtures.stats.huge.packBytes / 1e6).toFixed(0)} MB push`)
-  figures.pushMemory = {}
-  {
-    const gw = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, logFile: logFile('gitward-memory'), label: 'gitward (memory)' })
+  // ---- figure 7: memory of fresh processes: idle, large clone, 1 GiB push ---
+  log(`figure 7: memory of a fresh gitward: idle, during a large clone, during a ${(fixtures.stats.huge.packBytes / 1e6).toFixed(0)} MB push`)
+  figures.memory = {}
+  const memoryRuns = [['gitward', {}]]
+  if (peer.available) memoryRuns.push(['gitward-upstream', { upstream: peer.plain.url }])
+  for (const [label, settings] of memoryRuns) {
+    const gw = await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings, logFile: logFile(`${label}-memory`), label: `${label} (memory)` })
     try {
-      figures.pushMemory.gitward = await measurePushMemory(ctx, target({ label: 'gitward', url: gw.url, auth: gitwardAuth }), gw.pid, fixtures.stats.huge.packBytes)
+      figures.memory[label] = await measureMemory(ctx, target({ label, url: gw.url, auth: gitwardAuth }), gw.pid, fixtures.stats.huge.packBytes)
     } finally {
       await gw.stop()
     }
-    const d = await startDirect({ registry, root: ROOT, repos: fixtures.reposRoot, logFile: logFile('direct-memory'), label: 'direct (memory)' })
-    try {
-      figures.pushMemory.direct = await measurePushMemory(ctx, target({ label: 'direct', url: d.url, pushConfig: directPushConfig }), d.pid, fixtures.stats.huge.packBytes)
-    } finally {
-      await d.stop()
-    }
   }
+  if (peer.available) await peer.stop()
   clearInterval(loadTimer)
   loadSamples.push(loadAverage()[0])
 

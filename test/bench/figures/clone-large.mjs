@@ -51,21 +51,17 @@ export async function cloneLargeFigure(ctx, targets) {
   return { ...summarize(samples, 's'), serverCpuSeconds: cpuSummary(cpu) }
 }
 
-// Each variant and what it is compared with: every gitward flavour with
-// direct, nginx-auth with nginx.
-const RATIOS = [
-  ['gitward', 'gitward', 'direct'],
-  ['gitwardSocket', 'gitward-socket', 'direct'],
-  ['gitwardPreauth', 'gitward-preauth', 'direct'],
-  ['nginxAuth', 'nginx-auth', 'nginx'],
-]
-
-/** Medians per variant, plus paired ratios for the variants present. */
+/**
+ * Medians per variant, plus paired ratios: every variant against nginx
+ * (nginx + fcgiwrap without authentication, the baseline of every target)
+ * and against direct (the embedded backend without the gate) where both ran.
+ */
 export function summarize(samples, unit) {
-  const out = { unit, samples, median: {}, ratio: {} }
+  const out = { unit, samples, median: {}, ratio: {}, vsDirect: {} }
   for (const [label, values] of Object.entries(samples)) out.median[label] = median(values)
-  for (const [key, label, base] of RATIOS) {
-    out.ratio[key] = samples[label] && samples[base] ? pairedRatio(samples[label], samples[base]) : null
+  for (const label of Object.keys(samples)) {
+    if (label !== 'nginx' && samples.nginx) out.ratio[label] = pairedRatio(samples[label], samples.nginx)
+    if (label !== 'direct' && samples.direct) out.vsDirect[label] = pairedRatio(samples[label], samples.direct)
   }
   return out
 }

@@ -12,6 +12,7 @@
 // source 127.0.0.1 would be banned after 30 failures, and the legitimate
 // client (also 127.0.0.1) with it, which would measure nothing.
 import { join } from 'node:path'
+import { processCpu } from '../process-cpu.mjs'
 import { median } from '../stats.mjs'
 import { writeUnknownIdTokens, writeWrongSecretTokens } from '../flood-tokens.mjs'
 import { timedClone } from '../targets.mjs'
@@ -38,6 +39,7 @@ export async function rejectionsFigure(ctx, gitward, legitTokenId) {
   const results = {}
   for (const f of floods) {
     const started = performance.now()
+    const cpuBefore = gitward.pid === undefined ? null : processCpu(gitward.pid)
     const flood = runWrk({ registry: ctx.registry, wrk: ctx.wrk, url, script: ctx.wrkScripts.cycling, authFile: f.authFile, durationS: ctx.options.floodSeconds })
     flood.catch(() => {}) // awaited below
     await sleep(1500) // let the flood reach its steady state
@@ -45,6 +47,7 @@ export async function rejectionsFigure(ctx, gitward, legitTokenId) {
     for (let i = 0; i < clones; i++) during.push(await timedClone(ctx, gitward, project, dest))
     const clonesDoneAtS = (performance.now() - started) / 1000
     const { raw, ...w } = await flood
+    const cpuAfter = gitward.pid === undefined ? null : processCpu(gitward.pid)
     results[f.name] = {
       rps: w.rps,
       p50ms: w.p50ms,
@@ -52,6 +55,9 @@ export async function rejectionsFigure(ctx, gitward, legitTokenId) {
       requests: w.requests,
       statuses: w.statuses,
       socketErrors: w.socketErrors,
+      // gitward's process CPU per request during the flood (the legitimate
+      // clones' share included; they are a handful against thousands).
+      cpuUsPerRequest: cpuBefore === null || cpuAfter === null || !w.requests ? null : ((cpuAfter.self - cpuBefore.self) / w.requests) * 1e6,
       legitCloneMs: during,
       legitCloneMedianMs: median(during),
       legitSlowdown: median(during) / median(quiet),
