@@ -19,13 +19,22 @@ const looksEncoded = (run: string): boolean => /[A-Z]/.test(run) && /[a-z]/.test
 
 export const REDACTED = '[redacted]'
 const MAX_DEPTH = 6
+// Shorter than any LONG_BASE64 run.
+const SHORT = 60
+const SCHEME_WORD = /b(?:asic|earer)/i
 
 export type StringRedactor = (s: string) => string
 
 export function makeStringRedactor(secretPatterns: readonly RegExp[]): StringRedactor {
+  // Most strings in a log line are short (a status, a project path, a
+  // time). A long base64 run is longer than SHORT, so in a shorter string
+  // only the scheme word or a URL's userinfo can still match, and two cheap
+  // searches rule those out. Secret patterns always run; anything that could
+  // hold a secret still gets every replacement below.
   return (s: string): string => {
     let out = s
     for (const p of secretPatterns) out = out.replace(p, REDACTED)
+    if (out.length < SHORT && !out.includes('://') && !SCHEME_WORD.test(out)) return out
     return out
       .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
       .replace(URL_USERINFO, `$1${REDACTED}@`)

@@ -9,6 +9,7 @@ import type { CommandRegistrar } from '../context.js'
 import { GitwardError } from '../../errors.js'
 import { loadConfig, type Config } from '../../config/load.js'
 import { createLogger, type Logger } from '../../log/logger.js'
+import { createLineBatcher } from '../../log/line-batcher.js'
 import { startApp, type App } from '../../app.js'
 import type { Clock } from '../../clock.js'
 import { isPostgresUrl, openStore } from '../../store/open-store.js'
@@ -81,8 +82,10 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
     env: io.env,
     cwd: io.cwd,
   })
+  // One write per turn of the event loop, not one per line (docs/performance.md).
+  const lines = createLineBatcher(s => io.stdout(s))
   const logger: Logger = createLogger({
-    write: s => io.stdout(s),
+    write: lines.write,
     clock: deps.clock,
     level: config.log_level as 'debug' | 'info' | 'warn' | 'error',
     secretPatterns: tokenPatterns(config.token_prefix),
@@ -97,7 +100,10 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
     await store.close()
   }
 
-  const app = await startApp({ config, clock: deps.clock, random: randomBytes, logger })
+  const app = await startApp({ config, clock: deps.clock, random: randomBytes, logger }).catch((error: unknown) => {
+    lines.flush()
+    throw error
+  })
   io.stderr(nextSteps(config, app.url, io.cwd))
   logger.info('listening', {
     url: app.url,
@@ -115,10 +121,12 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
       app.stop().then(
         () => {
           logger.info('stopped')
+          lines.flush()
           resolve(0)
         },
         (error: unknown) => {
           logger.error('error while stopping', { error })
+          lines.flush()
           resolve(1)
         },
       )
