@@ -11,10 +11,10 @@
 // it only ever listens on loopback.
 import { parseArgs } from 'node:util'
 import { createConfiguredBackend } from '../../dist/app.js'
+import { tokenPatterns } from '../../dist/auth/token-format.js'
 import { systemClock } from '../../dist/clock.js'
 import { loadConfig } from '../../dist/config/load.js'
 import { createLogger } from '../../dist/log/logger.js'
-import { tokenPatterns } from '../../dist/auth/token-format.js'
 
 const { values } = parseArgs({ options: { repos: { type: 'string' }, port: { type: 'string', default: '0' } } })
 if (values.repos === undefined) {
