@@ -20,8 +20,9 @@ import { createConcurrencyLimiter } from './limits/concurrency-limiter.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import { BanList } from './auth/ban-list.js'
 import { LastUsedRecorder } from './auth/last-used-recorder.js'
-import { createEmbeddedBackend, type EmbeddedBackend, type EmbeddedBackendOptions } from './backend/embedded-backend.js'
+import { createEmbeddedBackend, DEFAULT_PATH_ENV, type EmbeddedBackend, type EmbeddedBackendOptions } from './backend/embedded-backend.js'
 import { chooseSpawn } from './backend/posix-spawn.js'
+import { findHttpBackendProgram } from './backend/http-backend-program.js'
 import { createForwarder, type Forwarder } from './front/forwarder.js'
 import { createInProcessForwarder } from './front/in-process-forwarder.js'
 import { createGate } from './front/gate.js'
@@ -89,6 +90,8 @@ export async function createConfiguredBackend(
   deps: { logger: Logger; spawn?: typeof spawnType; onQueueWait?: EmbeddedBackendOptions['onQueueWait'] },
 ): Promise<{ backend: EmbeddedBackend; removeHome: () => Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'gitward-home-'))
+  const httpBackend = findHttpBackendProgram('git', DEFAULT_PATH_ENV)
+  if (!httpBackend.ok) deps.logger.warn('git processes start through the git wrapper (one exec more per request)', { reason: httpBackend.reason })
   const backend = createEmbeddedBackend({
     reposRoot: config.repos,
     logger: deps.logger.child({ component: 'backend' }),
@@ -96,6 +99,7 @@ export async function createConfiguredBackend(
     queueTimeoutMs: config.backend_queue_timeout_ms,
     maxRequestBuffer: config.max_negotiation_bytes,
     homeDir: home,
+    ...(httpBackend.ok ? { httpBackendProgram: httpBackend.program } : {}),
     // posix_spawn unless a test injects its own: starting git must not
     // cost more as gitward's memory grows (docs/performance.md).
     spawn: deps.spawn ?? chooseSpawn((msg, fields) => deps.logger.warn(msg, fields)).spawn,

@@ -25,6 +25,12 @@ export interface EmbeddedBackendOptions {
   reposRoot: string
   /** The git program (default `git`, looked up in `pathEnv`). */
   gitBinary?: string
+  /**
+   * The git-http-backend program itself (in git's exec path). Run directly,
+   * a request costs one exec less than `git http-backend`, whose wrapper
+   * only finds and runs this same program. Default: `gitBinary http-backend`.
+   */
+  httpBackendProgram?: string
   logger: Logger
   /** Git processes that may run at once. */
   maxProcesses: number
@@ -105,7 +111,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       ...(options.onQueueWait === undefined ? {} : { onWaitEnd: options.onQueueWait }),
     }),
     spawnGit: env =>
-      spawn(gitBinary, ['http-backend'], {
+      spawn(options.httpBackendProgram ?? gitBinary, options.httpBackendProgram === undefined ? ['http-backend'] : [], {
         env,
         cwd: homeDir,
         shell: false,

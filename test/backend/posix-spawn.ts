@@ -9,6 +9,7 @@ import { openSync, closeSync, writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { chooseSpawn, createPosixSpawn, loadNativeSpawn } from '../../src/backend/posix-spawn.js'
 import { createEmbeddedBackend } from '../../src/backend/embedded-backend.js'
+import { findHttpBackendProgram } from '../../src/backend/http-backend-program.js'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
 import { gitEnv } from '../helpers/git-client.js'
@@ -156,6 +157,9 @@ t.test('a clone and a push through the embedded backend started with posix_spawn
     })
   mkdirSync(path.join(repos, 'acme'), { recursive: true })
   t.equal((await run(['init', '--bare', '--quiet', '--initial-branch=main', path.join(repos, 'acme', 'app.git')])).code, 0)
+  const found = findHttpBackendProgram('git', '/usr/local/bin:/usr/bin:/bin')
+  if (!found.ok) throw new Error(found.reason)
+  const program = found.program
   const started: number[] = []
   const fallbacksBefore = fallbacks.length
   const backend = createEmbeddedBackend({
@@ -165,6 +169,8 @@ t.test('a clone and a push through the embedded backend started with posix_spawn
     queueTimeoutMs: 5000,
     maxRequestBuffer: 10 * 1024 * 1024,
     homeDir: path.join(dir, 'home'),
+    // As serve runs it: git-http-backend itself, without the git wrapper.
+    httpBackendProgram: program,
     spawn: ((file: string, args: readonly string[], options: SpawnOptions) => {
       const child = spawn(file, args, options)
       started.push(child.pid ?? -1)
