@@ -9,7 +9,10 @@
 import { isIP } from 'node:net'
 import { GitwardError } from '../errors.js'
 import { checkRepoPath } from '../git/repo-path.js'
+import { gitProtocolHeader, requestContentEncoding } from '../git/request-headers.js'
 import { parseBackendRoute, routePathInfo, routeQueryString } from './backend-route.js'
+
+export { requestContentEncoding, type ContentEncoding } from '../git/request-headers.js'
 
 /** Request headers as node:http hands them over (names in lower case). */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>
@@ -37,37 +40,13 @@ export const REMOTE_USER_HEADER = 'x-gitward-remote-user'
 export const REMOTE_ADDR_HEADER = 'x-gitward-remote-addr'
 
 const REMOTE_USER = /^[A-Za-z0-9_]{1,64}$/
-// What git sends in `Git-Protocol:` — `version=2` today; the colon-separated
-// key[=value] form is the documented extension. Anything else is dropped, so
-// git falls back to protocol v0 rather than reading a crafted string.
-const GIT_PROTOCOL = /^version=[0-2](?::[A-Za-z0-9._-]+(?:=[A-Za-z0-9._-]+)?)*$/
-const MAX_GIT_PROTOCOL_LENGTH = 128
 const CONTENT_TYPE = /^[\x20-\x7e]{1,256}$/
 const CONTENT_LENGTH = /^[0-9]{1,15}$/
-
-export type ContentEncoding = 'gzip' | 'x-gzip' | 'identity'
-const CONTENT_ENCODINGS: readonly ContentEncoding[] = ['gzip', 'x-gzip', 'identity']
 
 /** One header value, or undefined when absent or sent more than once. */
 function single(headers: RequestHeaders, name: string): string | undefined {
   const v = headers[name]
   return typeof v === 'string' ? v : undefined
-}
-
-/**
- * The request's Content-Encoding as git http-backend understands it:
- * `undefined` when absent, the encoding when git can read it, or
- * `'unsupported'` (the backend answers 415 rather than hand git a body it
- * would misread as raw pkt-lines).
- */
-export function requestContentEncoding(
-  headers: RequestHeaders,
-): ContentEncoding | undefined | 'unsupported' {
-  const raw = headers['content-encoding']
-  if (raw === undefined) return undefined
-  if (typeof raw !== 'string') return 'unsupported'
-  const v = raw.trim().toLowerCase()
-  return (CONTENT_ENCODINGS as readonly string[]).includes(v) ? (v as ContentEncoding) : 'unsupported'
 }
 
 /** The bot name from the front's header, if it is well formed. */
@@ -81,12 +60,6 @@ function remoteAddrOf(headers: RequestHeaders, socketAddress: string | undefined
   if (v !== undefined && isIP(v) !== 0) return v
   if (socketAddress !== undefined && isIP(socketAddress) !== 0) return socketAddress
   return undefined
-}
-
-function gitProtocolOf(headers: RequestHeaders): string | undefined {
-  const v = single(headers, 'git-protocol')
-  if (v === undefined || v.length > MAX_GIT_PROTOCOL_LENGTH) return undefined
-  return GIT_PROTOCOL.test(v) ? v : undefined
 }
 
 /**
@@ -129,7 +102,7 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
   if (user !== undefined) env.REMOTE_USER = user
   const addr = remoteAddrOf(headers, input.socketAddress)
   if (addr !== undefined) env.REMOTE_ADDR = addr
-  const protocol = gitProtocolOf(headers)
+  const protocol = gitProtocolHeader(headers)
   if (protocol !== undefined) env.GIT_PROTOCOL = protocol
 
   // The front decides who may read what; git serves every repository it is

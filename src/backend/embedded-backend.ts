@@ -16,7 +16,8 @@ import { sendText } from '../http/plain-text.js'
 import { createConcurrencyLimiter, type WaitOutcome } from '../limits/concurrency-limiter.js'
 import type { Logger } from '../log/logger.js'
 import { parseBackendRoute } from './backend-route.js'
-import { buildCgiEnv, requestContentEncoding } from './cgi-env.js'
+import { MSG_UNSUPPORTED_ENCODING, requestContentEncoding } from '../git/request-headers.js'
+import { buildCgiEnv } from './cgi-env.js'
 import { CgiExchange, type ExchangeDeps } from './cgi-exchange.js'
 import { checkRepositoryContainment, describeRefusal } from './repository-containment.js'
 
@@ -69,7 +70,6 @@ export interface EmbeddedBackend {
   handler: (req: IncomingMessage, res: ServerResponse, body?: Readable) => void
 }
 
-export const MSG_UNSUPPORTED_ENCODING = 'The request body uses a Content-Encoding git cannot read.'
 export const DEFAULT_PATH_ENV = '/usr/local/bin:/usr/bin:/bin'
 const DEFAULT_KILL_GRACE_MS = 5000
 // sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL.

@@ -4,7 +4,7 @@
 // backend, and every request gets exactly one JSON log line.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Transform } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { classify } from '../git/classify.js'
 import { parseCredentials } from '../auth/credentials.js'
 import { decide, type TokenCheck } from '../access/policy.js'
@@ -19,7 +19,8 @@ import { AddressRanges } from '../net/address-ranges.js'
 import { clientAddress } from './client-address.js'
 import { upstreamHeaders, type UpstreamKind } from './upstream-headers.js'
 import { sendText } from '../http/plain-text.js'
-import { limitBody } from './body-limit.js'
+import { declaredLength, negotiationBody, plainBodyHeaders } from './negotiation-body.js'
+import { MSG_UNSUPPORTED_ENCODING, isGzip, requestContentEncoding } from '../git/request-headers.js'
 import type { Forwarder } from './forwarder.js'
 import { noopMetrics, type MetricsSink } from '../metrics/metrics.js'
 import { METRICS_PATH, sendMetricsPage } from '../metrics/metrics-page.js'
@@ -61,6 +62,7 @@ const MSG_TOO_MANY_HEADERS = 'The request has too many header lines.'
 const MSG_TRAILER = 'Requests with trailers are not accepted.'
 const MSG_BODY_TOO_LARGE = 'The request body is too large for a fetch negotiation.'
 const MSG_BODY_TOO_SLOW = 'The fetch negotiation was not sent in time.'
+const MSG_BODY_NOT_GZIP = 'The request body says it is gzip-compressed but is not valid gzip data.'
 
 interface RequestFacts {
   id: string
@@ -213,6 +215,10 @@ export function createGate(o: GateOptions): Gate {
       facts.decision = 'abandoned'
       return
     }
+    // Only bodies git can read, plain or gzip — checked here for every
+    // upstream, not only the embedded backend.
+    const encoding = requestContentEncoding(req.headers)
+    if (encoding === 'unsupported') return refuse(415, MSG_UNSUPPORTED_ENCODING, 'deny:body-encoding')
     facts.decision = 'allow'
     if (decision.identity !== null) o.lastUsed.note(decision.identity.tokenId)
     if (o.isClosing()) res.setHeader('Connection', 'close')
@@ -224,22 +230,28 @@ export function createGate(o: GateOptions): Gate {
       proto: o.tls ? 'https' : 'http',
       upstream: o.upstream,
     })
-    let body: Transform | undefined
+    let body: Readable | undefined
+    let forwardHeaders = headers
     if (c.service !== 'git-receive-pack' && c.kind === 'rpc') {
-      const declared = Number(req.headers['content-length'] ?? '0')
-      if (declared > o.maxNegotiationBytes) return refuse(413, MSG_BODY_TOO_LARGE, 'deny:body-size')
-      body = limitBody(o.maxNegotiationBytes, o.negotiationTimeoutMs, why => {
-        facts.decision = why === 'size' ? 'deny:body-size' : 'deny:body-time'
-        if (res.headersSent) res.destroy()
-        else if (why === 'size') sendText(res, 413, MSG_BODY_TOO_LARGE, { close: true })
-        else sendText(res, 408, MSG_BODY_TOO_SLOW, { close: true })
+      if (declaredLength(req.headers) > o.maxNegotiationBytes) return refuse(413, MSG_BODY_TOO_LARGE, 'deny:body-size')
+      const gzip = isGzip(encoding)
+      body = negotiationBody(req, {
+        limit: o.maxNegotiationBytes,
+        timeoutMs: o.negotiationTimeoutMs,
+        gzip,
+        onRefused: why => {
+          facts.decision = `deny:body-${why}`
+          if (res.headersSent) res.destroy()
+          else if (why === 'size') sendText(res, 413, MSG_BODY_TOO_LARGE, { close: true })
+          else if (why === 'time') sendText(res, 408, MSG_BODY_TOO_SLOW, { close: true })
+          else sendText(res, 400, MSG_BODY_NOT_GZIP, { close: true })
+        },
       })
-      body.on('error', () => {})
-      req.on('error', () => body?.destroy())
-      req.pipe(body)
+      // git reads what gitward inflated: plain, chunked.
+      if (gzip) forwardHeaders = plainBodyHeaders(headers)
     }
     if (expectsContinue) res.writeContinue()
-    o.forwarder.forward(req, res, { url: c.forwardUrl, headers, ...(body === undefined ? {} : { body }) })
+    o.forwarder.forward(req, res, { url: c.forwardUrl, headers: forwardHeaders, ...(body === undefined ? {} : { body }) })
   }
 
   return (req, res, expectsContinue = false) => {

@@ -6,6 +6,7 @@
 // requests that carry `Expect:` (for which some proxy versions skip hooks).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { REMOTE_ADDR_HEADER, REMOTE_USER_HEADER } from '../backend/cgi-env.js'
+import { gitProtocolHeader, requestContentEncoding } from '../git/request-headers.js'
 import { assertNever } from '../assert-never.js'
 
 /**
@@ -17,11 +18,9 @@ import { assertNever } from '../assert-never.js'
 const PASS_THROUGH = [
   'content-type',
   'content-length',
-  'content-encoding',
   'accept',
   'accept-encoding',
   'accept-language',
-  'git-protocol',
   'user-agent',
 ] as const
 
@@ -59,6 +58,14 @@ export function upstreamHeaders(input: UpstreamHeaderInput): OutgoingHttpHeaders
     const value = input.headers[name]
     if (typeof value === 'string') out[name] = value
   }
+  // The two headers that change how git reads the request go upstream only
+  // in the form git sends, whichever the upstream: a Content-Encoding git can
+  // read (the gate refuses others with 415) and a well-formed Git-Protocol (a
+  // malformed one is dropped, so git falls back to protocol v0).
+  const encoding = requestContentEncoding(input.headers)
+  if (encoding !== undefined && encoding !== 'unsupported') out['content-encoding'] = encoding
+  const protocol = gitProtocolHeader(input.headers)
+  if (protocol !== undefined) out['git-protocol'] = protocol
   // Node has already de-chunked the body; chunked is the only framing we
   // re-create upstream (when there is no Content-Length).
   if (out['content-length'] === undefined && input.headers['transfer-encoding'] !== undefined) {

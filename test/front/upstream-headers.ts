@@ -80,3 +80,18 @@ t.test('content-length wins over chunked', async t => {
   t.equal(out['content-length'], '10')
   t.equal(out['transfer-encoding'], undefined)
 })
+
+t.test('Git-Protocol and Content-Encoding go upstream only in the form git sends, for every upstream', async t => {
+  const external = { kind: 'external', identityHeader: 'X-Gitward-User', tokenIdHeader: 'X-Gitward-Token-Id', host: 'localhost' } as const
+  for (const upstream of [{ kind: 'embedded' } as const, external]) {
+    const build = (headers: Record<string, string | string[]>): ReturnType<typeof upstreamHeaders> =>
+      upstreamHeaders({ headers, identity: null, clientAddress: '192.0.2.1', proto: 'http', upstream })
+    t.equal(build({ 'git-protocol': 'version=2' })['git-protocol'], 'version=2', `${upstream.kind}: version=2 passes`)
+    t.equal(build({ 'git-protocol': 'version=2:object-format=sha256' })['git-protocol'], 'version=2:object-format=sha256')
+    for (const bad of ['version=2\u0000', 'version=9', 'version=2; rm -rf /', 'x'.repeat(200), 'version=2:a=b c']) {
+      t.equal(build({ 'git-protocol': bad })['git-protocol'], undefined, `${upstream.kind}: ${JSON.stringify(bad.slice(0, 20))} dropped`)
+    }
+    t.equal(build({ 'content-encoding': ' GZIP ' })['content-encoding'], 'gzip', `${upstream.kind}: encoding normalised`)
+    t.equal(build({ 'content-encoding': 'br' })['content-encoding'], undefined, `${upstream.kind}: an unreadable encoding never goes upstream`)
+  }
+})
