@@ -16,9 +16,11 @@ import { gitEnv } from '../helpers/git-client.js'
 
 const loaded = loadNativeSpawn()
 if (!loaded.ok) {
-  // A machine without a compiler still runs gitward (with child_process);
-  // say loudly why these tests did not run.
-  t.fail(`the posix_spawn addon is not built: ${loaded.reason}`)
+  // A checkout where `npm ci` has not built the addon still runs gitward
+  // (with child_process) and skips these tests; under CI (CI=true), where
+  // .ci/run's `npm ci` builds it, its absence is a failure.
+  if (process.env['CI'] === 'true') t.fail(`the posix_spawn addon is not built: ${loaded.reason}`)
+  else t.plan(0, `the posix_spawn addon is not built (${loaded.reason}); run "npm ci" or "npx node-gyp rebuild"`)
   process.exit()
 }
 const fallbacks: Array<{ file: string; reason: string }> = []
