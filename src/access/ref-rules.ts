@@ -38,6 +38,24 @@ export type DefaultBranchProtection = (typeof DEFAULT_BRANCH_PROTECTIONS)[number
 export const isDefaultBranchProtection = (value: string): value is DefaultBranchProtection =>
   (DEFAULT_BRANCH_PROTECTIONS as readonly string[]).includes(value)
 
+/** What a default-branch protection means, in a few words for people. */
+export function describeDefaultBranchProtection(protection: DefaultBranchProtection): string {
+  switch (protection) {
+    case 'full':
+      return 'maintainers push; nobody force-pushes or deletes it'
+    case 'full_after_initial_push':
+      return 'anyone who may push makes the first push; then maintainers push; nobody force-pushes or deletes it'
+    case 'developers_can_push':
+      return 'developers and maintainers push; nobody force-pushes or deletes it'
+    case 'none':
+      return 'not protected'
+    default: {
+      const never: never = protection
+      throw new Error(`unhandled default-branch protection ${String(never)}`)
+    }
+  }
+}
+
 /** Where a rule was set: on the project itself, or on a group above it (inherited). */
 export type RuleOwner = { kind: 'project'; path: string } | { kind: 'group'; path: string }
 

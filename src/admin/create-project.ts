@@ -4,6 +4,7 @@
 // again, so a failed command leaves nothing behind.
 import { isVisibility, VISIBILITIES, type Visibility } from '../access/visibility.js'
 import { GitwardError } from '../errors.js'
+import { DEFAULT_BRANCH_PROTECTIONS, isDefaultBranchProtection, type DefaultBranchProtection } from '../access/ref-rules.js'
 import { silentLogger, type Logger } from '../log/logger.js'
 import { requirePath } from './target-path.js'
 import { createBareRepository } from '../repo/create-bare-repository.js'
@@ -15,6 +16,8 @@ export interface CreateProjectDeps {
   /** Absolute repositories root, or null to register without creating a repository. */
   reposRoot: string | null
   defaultBranch: string
+  /** default_branch_protection from the config: how a new project's default branch is protected. */
+  defaultBranchProtection: string
   runGit: RunGit
   logger?: Logger
 }
@@ -37,6 +40,13 @@ export async function createProject(
     )
   }
   const visibility: Visibility = request.visibility
+  if (!isDefaultBranchProtection(deps.defaultBranchProtection)) {
+    throw new GitwardError(
+      'INVALID_CONFIG',
+      `unknown default_branch_protection "${deps.defaultBranchProtection}"; use one of ${DEFAULT_BRANCH_PROTECTIONS.join(', ')}.`,
+    )
+  }
+  const defaultBranchProtection: DefaultBranchProtection = deps.defaultBranchProtection
   if ((await deps.store.findProject(path)) !== undefined) {
     throw new GitwardError('ALREADY_EXISTS', `the project "${path}" is already registered.`)
   }
@@ -45,7 +55,10 @@ export async function createProject(
     ? null
     : await createBareRepository({ root: deps.reposRoot, path, defaultBranch: deps.defaultBranch, runGit: deps.runGit })
   try {
-    const project = await deps.store.createProject({ path, visibility }, actor)
+    const project = await deps.store.createProject(
+      { path, visibility, defaultBranch: deps.defaultBranch, defaultBranchProtection },
+      actor,
+    )
     return { project, repository: repo === null ? null : { dir: repo.dir, created: repo.created } }
   } catch (e) {
     if (repo !== null) {

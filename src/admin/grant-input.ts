@@ -3,6 +3,7 @@
 import { isRole, ROLES, type Role } from '../access/role.js'
 import { parseScopes, SCOPES, type Scope } from '../access/scope.js'
 import { GitwardError } from '../errors.js'
+import { parseRefPatternList } from '../git/ref-pattern.js'
 
 export function requireRole(raw: string): Role {
   if (isRole(raw)) return raw
@@ -16,4 +17,11 @@ export function requireScopes(raw: string): Scope[] {
     throw new GitwardError('INVALID_ARGUMENT', `no scope given; use one or more of ${SCOPES.join(', ')}, separated by commas.`)
   }
   throw new GitwardError('INVALID_ARGUMENT', `unknown scope "${parsed.unknown}"; use one or more of ${SCOPES.join(', ')}.`)
+}
+
+/** `--refs refs/tags/v*,refs/heads/ci/*`: full-ref patterns a token is limited to. */
+export function requireRefRules(raw: string): string[] {
+  const parsed = parseRefPatternList(raw)
+  if (parsed.ok) return parsed.patterns
+  throw new GitwardError('INVALID_ARGUMENT', `"${parsed.pattern}" is not a valid --refs pattern: ${parsed.rule}.`)
 }

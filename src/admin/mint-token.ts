@@ -22,6 +22,8 @@ export interface MintRequest {
   scopes: Scope[]
   /** Already validated (see expiry-date.ts); null = never expires. */
   expiresAt: DateString | null
+  /** Already validated (requireRefRules); null or omitted = no per-token ref limit. */
+  refRules?: string[] | null
 }
 
 export interface Minted {
@@ -45,6 +47,7 @@ export async function prepareToken(
     scopes: [...request.scopes],
     secretHash: await deps.hasher.hash(secret),
     expiresAt: request.expiresAt,
+    refRules: request.refRules === undefined || request.refRules === null || request.refRules.length === 0 ? null : [...request.refRules],
   }
   return { row, token: formatToken(deps.tokenPrefix, id, secret) }
 }

@@ -1,4 +1,4 @@
-// Rotation: a new secret for the same grant (name, target, role, scopes). The
+// Rotation: a new secret for the same grant (name, target, role, scopes, ref rules). The
 // store inserts the replacement and revokes the old token in one transaction,
 // so there is never a moment with both or neither working.
 import type { Clock } from '../clock.js'
@@ -48,6 +48,8 @@ export async function rotateToken(
     role: old.role,
     scopes: old.scopes,
     expiresAt,
+    // The replacement keeps the grant whole, its ref limit included.
+    refRules: old.refRules,
   })
   const record = await deps.store.rotateToken(id, row, actor)
   return { record, token }

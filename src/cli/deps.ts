@@ -20,6 +20,8 @@ export interface AdminConfig {
   readonly token_prefix: string
   readonly bcrypt_cost: number
   readonly default_branch: string
+  /** One of DEFAULT_BRANCH_PROTECTIONS; the config loader has checked it. */
+  readonly default_branch_protection: string
 }
 
 export interface CliDeps {

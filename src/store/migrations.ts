@@ -63,6 +63,38 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'protected branches and tags, per-token ref rules, default-branch protection',
+    sql: `
+      -- A protected branch or tag pattern on a project, or on a group and so
+      -- on every project below it. access_level is who may push (branch) or
+      -- create (tag).
+      CREATE TABLE protected_refs (
+        id                INTEGER PRIMARY KEY,
+        ref_kind          TEXT NOT NULL CHECK (ref_kind IN ('branch', 'tag')),
+        owner_kind        TEXT NOT NULL CHECK (owner_kind IN ('project', 'group')),
+        owner_path        TEXT NOT NULL,
+        pattern           TEXT NOT NULL CHECK (pattern <> ''),
+        access_level      TEXT NOT NULL CHECK (access_level IN ('developer', 'maintainer', 'no_one')),
+        allow_force_push  INTEGER NOT NULL DEFAULT 0 CHECK (allow_force_push IN (0, 1)),
+        created_at        TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        UNIQUE (ref_kind, owner_kind, owner_path, pattern)
+      ) STRICT;
+      -- The push path's lookup: the project's path and its ancestor groups' paths.
+      CREATE INDEX protected_refs_owner_path ON protected_refs (owner_path);
+
+      -- Comma-separated full-ref patterns (refs/tags/v*); NULL = no per-token limit.
+      ALTER TABLE tokens ADD COLUMN ref_rules TEXT CHECK (ref_rules IS NULL OR ref_rules <> '');
+
+      -- Projects registered before this migration keep what they had: no
+      -- protection. New projects get default_branch_protection from the config.
+      ALTER TABLE projects ADD COLUMN default_branch TEXT;
+      ALTER TABLE projects ADD COLUMN default_branch_protection TEXT NOT NULL DEFAULT 'none'
+        CHECK (default_branch_protection IN ('full', 'full_after_initial_push', 'developers_can_push', 'none'));
+    `,
+  },
 ])
 
 /** The schema version this build of gitward writes and understands. */

@@ -19,14 +19,17 @@ import { topLevelGroup } from '../git/repo-path.js'
 import { silentLogger, type Logger } from '../log/logger.js'
 import { openDatabase } from './open-database.js'
 import { guarded, sqliteCode, translateSqliteError } from './sqlite-errors.js'
-import { formatScopes, TOKEN_COLUMNS, tokenFromRow, type TokenRow } from './sqlite-token-row.js'
+import { isDefaultBranchProtection, isRefAccessLevel, type DefaultBranchProtection, type RuleOwner } from '../access/ref-rules.js'
+import { formatRefRules, formatScopes, TOKEN_COLUMNS, tokenFromRow, type TokenRow } from './sqlite-token-row.js'
 import type {
   Actor,
   AuditAction,
   AuditEntry,
   GroupSettings,
+  NewProtectedRef,
   NewToken,
   Project,
+  ProtectedRef,
   Store,
   Timestamp,
   TokenFilter,
@@ -46,7 +49,23 @@ interface ProjectRow {
   path: string
   visibility: string
   created_at: string
+  default_branch: string | null
+  default_branch_protection: string
 }
+
+interface ProtectedRefRow {
+  id: number
+  ref_kind: string
+  owner_kind: string
+  owner_path: string
+  pattern: string
+  access_level: string
+  allow_force_push: number
+  created_at: string
+  updated_at: string
+}
+
+const PROTECTED_REF_COLUMNS = 'id, ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push, created_at, updated_at'
 
 interface GroupRow {
   path: string
@@ -72,14 +91,52 @@ const DATE_FORMAT = /^\d{4}-\d{2}-\d{2}$/
  */
 export const HOT_PATH_SQL = Object.freeze({
   findToken: `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = ?`,
-  findProject: 'SELECT id, path, visibility, created_at FROM projects WHERE path = ?',
+  findProject: 'SELECT id, path, visibility, created_at, default_branch, default_branch_protection FROM projects WHERE path = ?',
+  // Once per push: the project's own rules and its ancestor groups' (the
+  // paths come as a JSON array), through the owner_path index.
+  // The kinds are told apart in code (a path can be a project and a group).
+  findRefRules: `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs
+    WHERE owner_path IN (SELECT value FROM json_each(@paths))`,
 })
 
 function projectFromRow(row: ProjectRow): Project {
   if (!isVisibility(row.visibility)) {
     throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown visibility; the database was changed outside gitward.`)
   }
-  return { id: row.id, path: row.path, visibility: row.visibility, createdAt: row.created_at }
+  if (!isDefaultBranchProtection(row.default_branch_protection)) {
+    throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown default-branch protection; the database was changed outside gitward.`)
+  }
+  return {
+    id: row.id,
+    path: row.path,
+    visibility: row.visibility,
+    createdAt: row.created_at,
+    defaultBranch: row.default_branch,
+    defaultBranchProtection: row.default_branch_protection,
+  }
+}
+
+function protectedRefFromRow(row: ProtectedRefRow): ProtectedRef {
+  // A row that does not fit fails closed rather than protecting less.
+  if ((row.ref_kind !== 'branch' && row.ref_kind !== 'tag') || (row.owner_kind !== 'project' && row.owner_kind !== 'group') || !isRefAccessLevel(row.access_level)) {
+    throw new GitwardError('DB_UNAVAILABLE', `the stored protection ${row.id} is not one gitward wrote; the database was changed outside gitward.`)
+  }
+  return {
+    id: row.id,
+    refKind: row.ref_kind,
+    owner: { kind: row.owner_kind, path: row.owner_path },
+    pattern: row.pattern,
+    level: row.access_level,
+    allowForcePush: row.allow_force_push === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** The groups above a project: `acme`, `acme/sub` for `acme/sub/app`. */
+export function ancestorGroups(projectPath: string): string[] {
+  const parts = projectPath.split('/')
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'))
 }
 
 const canonicalPath = requirePath
@@ -108,7 +165,7 @@ export class SqliteStore implements Store {
   readonly #findProject: Database.Statement<[string], ProjectRow>
   readonly #touchToken: Database.Statement<{ id: string; at: string }>
   readonly #ping: Database.Statement<[], number>
-  readonly #insertProject: Database.Statement<{ path: string; visibility: string; at: string }>
+  readonly #insertProject: Database.Statement<{ path: string; visibility: string; at: string; defaultBranch: string | null; protection: string }>
   readonly #listProjects: Database.Statement<[], ProjectRow>
   readonly #insertToken: Database.Statement<Record<string, unknown>>
   readonly #revokeToken: Database.Statement<{ id: string; at: string }>
@@ -117,6 +174,7 @@ export class SqliteStore implements Store {
   readonly #insertAudit: Database.Statement<{ at: string; actor: string; action: string; target: string; details: string }>
   readonly #listAudit: Database.Statement<[], AuditRow>
   readonly #listTokens: Database.Statement<{ project: string | null; group: string | null; all: number }, TokenRow>
+  readonly #findRefRules: Database.Statement<{ paths: string }, ProtectedRefRow>
   readonly #touchMany: Database.Transaction<(uses: ReadonlyArray<{ id: string; at: Timestamp }>) => number>
 
   constructor(db: Database.Database, options: { file: string; clock: Clock; logger?: Logger }) {
@@ -127,18 +185,22 @@ export class SqliteStore implements Store {
     const prepared = guarded(this.file, () => ({
       findToken: db.prepare<[string], TokenRow>(HOT_PATH_SQL.findToken),
       findProject: db.prepare<[string], ProjectRow>(HOT_PATH_SQL.findProject),
+      findRefRules: db.prepare<{ paths: string }, ProtectedRefRow>(HOT_PATH_SQL.findRefRules),
       // Only moves forward, so a late batch cannot overwrite a newer time.
       touchToken: db.prepare<{ id: string; at: string }>(
         'UPDATE tokens SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)',
       ),
       ping: db.prepare<[], number>('PRAGMA user_version').pluck(),
-      insertProject: db.prepare<{ path: string; visibility: string; at: string }>(
-        'INSERT INTO projects (path, visibility, created_at) VALUES (@path, @visibility, @at)',
+      insertProject: db.prepare<{ path: string; visibility: string; at: string; defaultBranch: string | null; protection: string }>(
+        `INSERT INTO projects (path, visibility, created_at, default_branch, default_branch_protection)
+         VALUES (@path, @visibility, @at, @defaultBranch, @protection)`,
       ),
-      listProjects: db.prepare<[], ProjectRow>('SELECT id, path, visibility, created_at FROM projects ORDER BY path'),
+      listProjects: db.prepare<[], ProjectRow>(
+        'SELECT id, path, visibility, created_at, default_branch, default_branch_protection FROM projects ORDER BY path',
+      ),
       insertToken: db.prepare<Record<string, unknown>>(
-        `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from)
-         VALUES (@id, @name, @projectId, @groupPath, @role, @scopes, @secretHash, @expiresAt, @at, @rotatedFrom)`,
+        `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from, ref_rules)
+         VALUES (@id, @name, @projectId, @groupPath, @role, @scopes, @secretHash, @expiresAt, @at, @rotatedFrom, @refRules)`,
       ),
       revokeToken: db.prepare<{ id: string; at: string }>(
         'UPDATE tokens SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL',
@@ -168,6 +230,7 @@ export class SqliteStore implements Store {
     }))
     this.#findToken = prepared.findToken
     this.#findProject = prepared.findProject
+    this.#findRefRules = prepared.findRefRules
     this.#touchToken = prepared.touchToken
     this.#ping = prepared.ping
     this.#insertProject = prepared.insertProject
@@ -249,6 +312,7 @@ export class SqliteStore implements Store {
         expiresAt: token.expiresAt,
         at: this.#now(),
         rotatedFrom,
+        refRules: formatRefRules(token.refRules),
       })
     } catch (e) {
       if (sqliteCode(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -298,27 +362,46 @@ export class SqliteStore implements Store {
     this.#logger.debug('recorded token use', { batch: uses.length, changed })
   }
 
+  async findRefRules(projectPath: string): Promise<ProtectedRef[]> {
+    const groups = ancestorGroups(projectPath)
+    return this.#run(() =>
+      this.#findRefRules
+        .all({ paths: JSON.stringify([projectPath, ...groups]) })
+        .map(protectedRefFromRow)
+        .filter(r => (r.owner.kind === 'project' ? r.owner.path === projectPath : groups.includes(r.owner.path))),
+    )
+  }
+
   async ping(): Promise<void> {
     this.#run(() => this.#ping.get())
   }
 
   // ---- administration -----------------------------------------------------
 
-  async createProject(project: { path: string; visibility: Visibility }, actor: Actor): Promise<Project> {
+  async createProject(
+    project: { path: string; visibility: Visibility; defaultBranch?: string | null; defaultBranchProtection?: DefaultBranchProtection },
+    actor: Actor,
+  ): Promise<Project> {
     const path = canonicalPath(project.path, 'project')
     if (!isVisibility(project.visibility)) {
       throw new GitwardError('INVALID_ARGUMENT', `unknown visibility "${project.visibility}"; use private or public.`)
     }
+    const protection = project.defaultBranchProtection ?? 'none'
+    const defaultBranch = project.defaultBranch ?? null
     return this.#write(() => {
       try {
-        this.#insertProject.run({ path, visibility: project.visibility, at: this.#now() })
+        this.#insertProject.run({ path, visibility: project.visibility, at: this.#now(), defaultBranch, protection })
       } catch (e) {
         if (sqliteCode(e) === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new GitwardError('ALREADY_EXISTS', `the project "${path}" is already registered.`, { cause: e })
         }
         throw e
       }
-      this.#audit(actor, 'project.created', path, { visibility: project.visibility })
+      this.#audit(actor, 'project.created', path, {
+        visibility: project.visibility,
+        ...(defaultBranch === null ? {} : { defaultBranch }),
+        defaultBranchProtection: protection,
+      })
       const row = this.#findProject.get(path)
       if (row === undefined) throw new Error('a project just inserted cannot be read back')
       return projectFromRow(row)
@@ -418,6 +501,77 @@ export class SqliteStore implements Store {
     return this.#run(() => this.#groupSettings(topLevelGroup(group)))
   }
 
+  async protectRef(rule: NewProtectedRef, actor: Actor): Promise<{ rule: ProtectedRef; created: boolean }> {
+    const key = { kind: rule.refKind, ownerKind: rule.owner.kind, ownerPath: rule.owner.path, pattern: rule.pattern }
+    const find = (): ProtectedRefRow | undefined =>
+      this.#db
+        .prepare<typeof key, ProtectedRefRow>(
+          `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs
+           WHERE ref_kind = @kind AND owner_kind = @ownerKind AND owner_path = @ownerPath AND pattern = @pattern`,
+        )
+        .get(key)
+    return this.#write(() => {
+      const before = find()
+      const at = this.#now()
+      const values = { ...key, level: rule.level, force: rule.allowForcePush ? 1 : 0, at }
+      if (before === undefined) {
+        this.#db
+          .prepare<typeof values>(
+            `INSERT INTO protected_refs (ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push, created_at, updated_at)
+             VALUES (@kind, @ownerKind, @ownerPath, @pattern, @level, @force, @at, @at)`,
+          )
+          .run(values)
+      } else {
+        this.#db
+          .prepare<{ id: number; level: string; force: number; at: string }>(
+            'UPDATE protected_refs SET access_level = @level, allow_force_push = @force, updated_at = @at WHERE id = @id',
+          )
+          .run({ id: before.id, level: rule.level, force: values.force, at })
+      }
+      const row = find()
+      if (row === undefined) throw new Error('a protection just written cannot be read back')
+      const stored = protectedRefFromRow(row)
+      const facts = protectionFacts(stored)
+      if (before === undefined) this.#audit(actor, 'ref.protected', rule.owner.path, facts)
+      else {
+        const old = protectedRefFromRow(before)
+        this.#audit(actor, 'ref.protection_changed', rule.owner.path, {
+          ...facts,
+          from: { level: old.level, ...(old.refKind === 'branch' ? { allowForcePush: old.allowForcePush } : {}) },
+        })
+      }
+      return { rule: stored, created: before === undefined }
+    })
+  }
+
+  async unprotectRef(refKind: 'branch' | 'tag', owner: RuleOwner, pattern: string, actor: Actor): Promise<ProtectedRef> {
+    const key = { kind: refKind, ownerKind: owner.kind, ownerPath: owner.path, pattern }
+    return this.#write(() => {
+      const row = this.#db
+        .prepare<typeof key, ProtectedRefRow>(
+          `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs
+           WHERE ref_kind = @kind AND owner_kind = @ownerKind AND owner_path = @ownerPath AND pattern = @pattern`,
+        )
+        .get(key)
+      if (row === undefined) {
+        throw new GitwardError('NOT_FOUND', `no protected ${refKind} "${pattern}" is set on the ${owner.kind} "${owner.path}"; see gitward protect list ${owner.path}.`)
+      }
+      this.#db.prepare<[number]>('DELETE FROM protected_refs WHERE id = ?').run(row.id)
+      const removed = protectedRefFromRow(row)
+      this.#audit(actor, 'ref.unprotected', owner.path, protectionFacts(removed))
+      return removed
+    })
+  }
+
+  async listProtectedRefs(): Promise<ProtectedRef[]> {
+    return this.#run(() =>
+      this.#db
+        .prepare<[], ProtectedRefRow>(`SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs ORDER BY owner_path, owner_kind, ref_kind, pattern`)
+        .all()
+        .map(protectedRefFromRow),
+    )
+  }
+
   async listAudit(): Promise<AuditEntry[]> {
     return this.#run(() =>
       this.#listAudit.all().map(row => ({
@@ -448,6 +602,16 @@ function tokenFacts(token: TokenRecord): Record<string, unknown> {
     role: token.role,
     scopes: token.scopes,
     expiresAt: token.expiresAt,
+    ...(token.refRules === null ? {} : { refRules: token.refRules }),
+  }
+}
+
+/** What the audit trail records about a protection. */
+function protectionFacts(rule: ProtectedRef): Record<string, unknown> {
+  return {
+    [rule.refKind]: rule.pattern,
+    ownerKind: rule.owner.kind,
+    ...(rule.refKind === 'branch' ? { push: rule.level, allowForcePush: rule.allowForcePush } : { create: rule.level }),
   }
 }
 

@@ -21,14 +21,19 @@ export interface TokenRow {
   last_used_at: string | null
   revoked_at: string | null
   rotated_from: string | null
+  ref_rules: string | null
 }
 
 /** The SELECT list matching TokenRow; `t` is tokens, `p` is projects. */
 export const TOKEN_COLUMNS = `t.id, t.name, t.project_id, p.path AS project_path, t.group_path, t.role,
-  t.scopes, t.secret_hash, t.expires_at, t.created_at, t.last_used_at, t.revoked_at, t.rotated_from`
+  t.scopes, t.secret_hash, t.expires_at, t.created_at, t.last_used_at, t.revoked_at, t.rotated_from, t.ref_rules`
 
 const broken = (id: string, what: string): GitwardError =>
   new GitwardError('DB_UNAVAILABLE', `the stored token ${id} has ${what}; the database was changed outside gitward.`)
+
+/** Ref patterns never contain a comma (checkRefPattern refuses nothing else that could). */
+export const formatRefRules = (rules: readonly string[] | null | undefined): string | null =>
+  rules === null || rules === undefined || rules.length === 0 ? null : rules.join(',')
 
 export const formatScopes = (scopes: readonly Scope[]): string => scopes.join(',')
 
@@ -59,5 +64,6 @@ export function tokenFromRow(row: TokenRow): TokenRecord {
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
     rotatedFrom: row.rotated_from,
+    refRules: row.ref_rules === null ? null : row.ref_rules.split(','),
   }
 }

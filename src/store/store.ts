@@ -5,6 +5,7 @@
 import type { Role } from '../access/role.js'
 import type { Scope } from '../access/scope.js'
 import type { Visibility } from '../access/visibility.js'
+import type { DefaultBranchProtection, RefAccessLevel, RuleOwner } from '../access/ref-rules.js'
 
 /** ISO-8601 UTC timestamp, e.g. 2026-11-29T19:12:30.000Z (from the injected clock). */
 export type Timestamp = string
@@ -16,6 +17,34 @@ export interface Project {
   path: string
   visibility: Visibility
   createdAt: Timestamp
+  /** The branch HEAD named when the project was registered; null for projects older than schema 2. */
+  defaultBranch: string | null
+  /** How the default branch is protected; `none` for projects older than schema 2. */
+  defaultBranchProtection: DefaultBranchProtection
+}
+
+/** A protected branch or tag pattern, on a project or on a group (inherited below it). */
+export interface ProtectedRef {
+  id: number
+  refKind: 'branch' | 'tag'
+  owner: RuleOwner
+  /** Short name or glob: `main`, `release/*` (branch), `v*` (tag). */
+  pattern: string
+  /** Who may push (branch) or create (tag). */
+  level: RefAccessLevel
+  /** Branches only: whether those who may push may also force-push. Always false for tags. */
+  allowForcePush: boolean
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+
+/** A protection to record; the admin layer has checked every field. */
+export interface NewProtectedRef {
+  refKind: 'branch' | 'tag'
+  owner: RuleOwner
+  pattern: string
+  level: RefAccessLevel
+  allowForcePush: boolean
 }
 
 /** What a token is bound to: exactly one project, or every project under a group. */
@@ -39,6 +68,8 @@ export interface TokenRecord {
   revokedAt: Timestamp | null
   /** Id of the token this one replaced by rotation, if any. */
   rotatedFrom: string | null
+  /** Full-ref patterns this token may push to (refs/tags/v*); null = no limit. */
+  refRules: string[] | null
 }
 
 export interface GroupSettings {
@@ -54,6 +85,9 @@ export type AuditAction =
   | 'token.rotated'
   | 'token.revoked'
   | 'group.setting_changed'
+  | 'ref.protected'
+  | 'ref.protection_changed'
+  | 'ref.unprotected'
 
 export interface AuditEntry {
   id: number
@@ -80,6 +114,8 @@ export interface NewToken {
   scopes: Scope[]
   secretHash: string
   expiresAt: DateString | null
+  /** Full-ref patterns the token is limited to; omitted or null = no limit. */
+  refRules?: string[] | null
 }
 
 export interface TokenFilter {
@@ -99,9 +135,20 @@ export interface Store {
   recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void>
   /** Cheap read proving the database answers (health checks). */
   ping(): Promise<void>
+  /**
+   * The protected branches and tags that apply to the project at
+   * `projectPath`: its own and those of every group above it (`acme`,
+   * `acme/sub` for `acme/sub/app`). Called once per push. Order does not
+   * matter; an engine may return them in any order.
+   */
+  findRefRules(projectPath: string): Promise<ProtectedRef[]>
 
   // ---- administration (the CLI) ------------------------------------------
-  createProject(project: { path: string; visibility: Visibility }, actor: Actor): Promise<Project>
+  /** `defaultBranchProtection` defaults to `none`, `defaultBranch` to null (the state before schema 2). */
+  createProject(
+    project: { path: string; visibility: Visibility; defaultBranch?: string | null; defaultBranchProtection?: DefaultBranchProtection },
+    actor: Actor,
+  ): Promise<Project>
   listProjects(): Promise<Project[]>
   /**
    * Insert a token. Refuses (GitwardError CREATION_DISABLED) a project token
@@ -120,6 +167,17 @@ export interface Store {
     actor: Actor,
   ): Promise<GroupSettings>
   getGroupSettings(group: string): Promise<GroupSettings>
+  /**
+   * Record a protection, or change the level and force-push flag of the one
+   * with the same kind, owner and pattern; audited as ref.protected or
+   * ref.protection_changed (with the previous values). No rule is checked
+   * here: src/admin/protect-ref.ts has done that.
+   */
+  protectRef(rule: NewProtectedRef, actor: Actor): Promise<{ rule: ProtectedRef; created: boolean }>
+  /** Remove one protection, audited as ref.unprotected; NOT_FOUND when there is none. */
+  unprotectRef(refKind: 'branch' | 'tag', owner: RuleOwner, pattern: string, actor: Actor): Promise<ProtectedRef>
+  /** Every protection, ordered by owner path, kind and pattern. */
+  listProtectedRefs(): Promise<ProtectedRef[]>
   listAudit(): Promise<AuditEntry[]>
 
   close(): Promise<void>

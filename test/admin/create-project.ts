@@ -25,7 +25,7 @@ async function setup(t: Test, options: { busyTimeoutMs?: number; repos?: boolean
   const store = await openSqliteStore({ file, clock: new ManualClock(0), busyTimeoutMs: options.busyTimeoutMs ?? 2000 })
   t.teardown(() => store.close())
   const repos = path.join(dir, 'repos')
-  const deps = { store, reposRoot: options.repos === false ? null : repos, defaultBranch: 'main', runGit: execFileGit({ env }) }
+  const deps = { store, reposRoot: options.repos === false ? null : repos, defaultBranch: 'main', defaultBranchProtection: 'full', runGit: execFileGit({ env }) }
   return { dir, file, repos, store, deps, env }
 }
 

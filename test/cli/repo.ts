@@ -9,12 +9,21 @@ t.test('repo create and list', async t => {
   const created = await gitward(dir, ['repo', 'create', 'acme/app'])
   t.equal(created.code, 0, created.stderr)
   const repoDir = path.join(fs.realpathSync(dir), 'repos', 'acme', 'app.git')
-  t.equal(created.stdout, `Registered project acme/app (private); created the bare repository ${repoDir}.\n`)
+  t.equal(
+    created.stdout,
+    `Registered project acme/app (private); created the bare repository ${repoDir}.\n` +
+      'Default branch main: protection full (maintainers push; nobody force-pushes or deletes it).\n',
+  )
   t.equal(fs.readFileSync(path.join(repoDir, 'HEAD'), 'utf8'), 'ref: refs/heads/main\n')
   t.equal(fs.statSync(path.join(dir, 'gitward.db')).mode & 0o777, 0o600)
 
-  const pub = await gitward(dir, ['repo', 'create', 'acme/docs.git', '--visibility', 'public', '--default-branch', 'trunk'])
+  const pub = await gitward(dir, ['repo', 'create', 'acme/docs.git', '--visibility', 'public', '--default-branch', 'trunk', '--default-branch-protection', 'full_after_initial_push'])
   t.equal(pub.code, 0, pub.stderr)
+  t.match(pub.stdout, /^Default branch trunk: protection full_after_initial_push \(anyone who may push makes the first push; then maintainers push; nobody force-pushes or deletes it\)\.$/m)
+  const bad = await gitward(dir, ['repo', 'create', 'acme/other', '--default-branch-protection', 'partial'])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /default_branch_protection/)
+  t.notOk(fs.existsSync(path.join(dir, 'repos', 'acme', 'other.git')), 'nothing created')
   t.equal(fs.readFileSync(path.join(dir, 'repos', 'acme', 'docs.git', 'HEAD'), 'utf8'), 'ref: refs/heads/trunk\n')
 
   const [human, json] = await gitwardAll(dir, [['repo', 'list'], ['repo', 'list', '--json']])

@@ -25,6 +25,7 @@ const record: TokenRecord = {
   lastUsedAt: null,
   revokedAt: null,
   rotatedFrom: null,
+  refRules: null,
 }
 
 t.test('token view: state, and never the hash', async t => {

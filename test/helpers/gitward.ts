@@ -25,6 +25,7 @@ import type { Role } from '../../src/access/role.js'
 import type { Scope } from '../../src/access/scope.js'
 import type { Visibility } from '../../src/access/visibility.js'
 import type { Store } from '../../src/store/store.js'
+import type { DefaultBranchProtection } from '../../src/access/ref-rules.js'
 import { makeGitClient, withCredentials, type GitOptions, type RunResult } from './git-client.js'
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -66,7 +67,8 @@ export interface Harness {
   home: string
   /** URL of a project, with a token as the Basic password when given. */
   repoUrl(project: string, token?: string, user?: string): string
-  createProject(path: string, visibility?: Visibility): Promise<void>
+  /** Register a project; its default branch is unprotected unless `protection` says otherwise. */
+  createProject(path: string, visibility?: Visibility, protection?: DefaultBranchProtection): Promise<void>
   mint(options: MintOptions): Promise<{ id: string; token: string }>
   /** Run the real CLI against this harness's database and repositories. */
   cli(args: readonly string[], env?: Record<string, string>): Promise<RunResult>
@@ -107,9 +109,9 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
     spawnGit,
     repoUrl: (project, token, user = 'git') =>
       token === undefined ? `${app.url}/${project}.git` : `${withCredentials(app.url, token, user)}/${project}.git`,
-    createProject: async (path, visibility = 'private') => {
+    createProject: async (path, visibility = 'private', protection = 'none') => {
       await createProject(
-        { store: admin, reposRoot: repos, defaultBranch: 'main', runGit: execFileGit({ env: { PATH: process.env['PATH'] } }) },
+        { store: admin, reposRoot: repos, defaultBranch: 'main', defaultBranchProtection: protection, runGit: execFileGit({ env: { PATH: process.env['PATH'] } }) },
         { path, visibility },
         { user: 'test' },
       )

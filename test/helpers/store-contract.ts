@@ -236,7 +236,7 @@ export function runStoreContract(t: Test, fixture: StoreFixture): void {
         ['group.setting_changed', 'acme', 'alice'],
       ],
     )
-    t.same(log[0]?.details, { visibility: 'public' })
+    t.same(log[0]?.details, { visibility: 'public', defaultBranchProtection: 'none' })
     t.same(log[1]?.details, { name: 'ci', project: 'acme/app', role: 'developer', scopes: ['read_repository'], expiresAt: '2027-01-01' })
     t.match(log[2]?.details, { replacement: fresh.id })
     t.same(log[4]?.details, { setting: 'project_token_creation', from: 'enabled', to: 'disabled' })

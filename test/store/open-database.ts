@@ -61,7 +61,7 @@ t.test('migrations applied twice leave one schema', async t => {
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
     .pluck()
     .all()
-  t.same(tables, ['audit', 'group_settings', 'projects', 'tokens'])
+  t.same(tables, ['audit', 'group_settings', 'projects', 'protected_refs', 'tokens'])
   const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'tokens_%' ORDER BY name").pluck().all()
   t.same(indexes, ['tokens_group_path', 'tokens_project_id'])
 })
@@ -71,16 +71,16 @@ t.test('all pending migrations run in one transaction; a failure leaves the old 
   open(file).close()
   const broken: Migration[] = [
     ...MIGRATIONS,
-    { version: 2, name: 'good part', sql: 'CREATE TABLE extra (x INTEGER) STRICT;' },
-    { version: 3, name: 'bad part', sql: 'CREATE TABLE extra (y INTEGER);' },
+    { version: LATEST_SCHEMA_VERSION + 1, name: 'good part', sql: 'CREATE TABLE extra (x INTEGER) STRICT;' },
+    { version: LATEST_SCHEMA_VERSION + 2, name: 'bad part', sql: 'CREATE TABLE extra (y INTEGER);' },
   ]
   const err = refusal(t, () => open(file, broken))
   t.equal(err.code, 'DB_UNAVAILABLE')
-  t.match(err.message, /could not be upgraded to schema 3/)
+  t.match(err.message, new RegExp(`could not be upgraded to schema ${LATEST_SCHEMA_VERSION + 2}`))
   const raw = new Database(file)
   t.teardown(() => raw.close())
-  t.equal(raw.pragma('user_version', { simple: true }), 1, 'version unchanged')
-  t.equal(raw.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'extra'").pluck().get(), 0, 'migration 2 rolled back')
+  t.equal(raw.pragma('user_version', { simple: true }), LATEST_SCHEMA_VERSION, 'version unchanged')
+  t.equal(raw.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'extra'").pluck().get(), 0, 'the good part rolled back')
 })
 
 t.test('a database from a newer gitward is refused with one sentence', async t => {

@@ -49,8 +49,12 @@ t.test('the hot path queries are index lookups, never table scans', async t => {
   const raw = new Database(file, { readonly: true })
   t.teardown(() => raw.close())
   for (const [name, sql] of Object.entries(HOT_PATH_SQL)) {
-    const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('x') as Array<{ detail: string }>).map(r => r.detail)
+    const args = sql.includes('@paths') ? [{ paths: '["acme/sub/app","acme","acme/sub"]' }] : ['x']
+    const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map(r => r.detail)
     t.ok(plan.length > 0, name)
-    for (const step of plan) t.match(step, /^SEARCH .* USING (INTEGER PRIMARY KEY|INDEX|PRIMARY KEY)/, `${name}: ${step}`)
+    // Walking the JSON array of paths passed in is a scan of a parameter, not of a table.
+    for (const step of plan.filter(s => !/^(LIST SUBQUERY \d+|CREATE BLOOM FILTER|SCAN json_each VIRTUAL TABLE.*)$/.test(s))) {
+      t.match(step, /^SEARCH .* USING (INTEGER PRIMARY KEY|INDEX|PRIMARY KEY)/, `${name}: ${step}`)
+    }
   }
 })

@@ -4,6 +4,7 @@ import { createProject } from '../../admin/create-project.js'
 import { requirePath } from '../../admin/target-path.js'
 import { isVisibility, VISIBILITIES } from '../../access/visibility.js'
 import { GitwardError } from '../../errors.js'
+import { DEFAULT_BRANCH_PROTECTIONS, describeDefaultBranchProtection } from '../../access/ref-rules.js'
 import type { CliContext } from '../context.js'
 import { formatTable } from '../table.js'
 
@@ -16,8 +17,9 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
     .argument('<path>', 'project path, such as acme/app')
     .option('--visibility <visibility>', `who may read without a token: ${VISIBILITIES.join(' or ')}`, 'private')
     .option('--default-branch <name>', 'initial branch of a new repository (default: default_branch, "main")')
-    .addHelpText('after', '\nExamples:\n  $ gitward repo create acme/app\n  $ gitward repo create acme/docs --visibility public --default-branch trunk\n')
-    .action(async (rawPath: string, opts: { visibility: string; defaultBranch?: string }, command: Command) => {
+    .option('--default-branch-protection <level>', `protection of the default branch: ${DEFAULT_BRANCH_PROTECTIONS.join(', ')} (default: default_branch_protection, "full")`)
+    .addHelpText('after', '\nExamples:\n  $ gitward repo create acme/app\n  $ gitward repo create acme/docs --visibility public --default-branch trunk\n  $ gitward repo create acme/sandbox --default-branch-protection none\n')
+    .action(async (rawPath: string, opts: { visibility: string; defaultBranch?: string; defaultBranchProtection?: string }, command: Command) => {
       // Check what needs no database first, so bad input changes nothing.
       const path = requirePath(rawPath, 'project')
       if (!isVisibility(opts.visibility)) {
@@ -31,6 +33,7 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
               store,
               reposRoot: config.repos,
               defaultBranch: config.default_branch,
+              defaultBranchProtection: config.default_branch_protection,
               runGit: ctx.deps.runGit(ctx.io.env),
             },
             { path, visibility: opts.visibility },
@@ -42,8 +45,11 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
               ? `created the bare repository ${result.repository.dir}`
               : `adopted the existing bare repository ${result.repository.dir}`
           ctx.io.stdout(`Registered project ${result.project.path} (${result.project.visibility}); ${where}.\n`)
+          ctx.io.stdout(
+            `Default branch ${config.default_branch}: protection ${result.project.defaultBranchProtection} (${describeDefaultBranchProtection(result.project.defaultBranchProtection)}).\n`,
+          )
         },
-        { default_branch: opts.defaultBranch },
+        { default_branch: opts.defaultBranch, default_branch_protection: opts.defaultBranchProtection },
       )
     })
 
