@@ -19,7 +19,8 @@ import { topLevelGroup } from '../git/repo-path.js'
 import { silentLogger, type Logger } from '../log/logger.js'
 import { openDatabase } from './open-database.js'
 import { guarded, sqliteCode, translateSqliteError } from './sqlite-errors.js'
-import { isDefaultBranchProtection, isRefAccessLevel, type DefaultBranchProtection, type RuleOwner } from '../access/ref-rules.js'
+import { isDefaultBranchProtection, type DefaultBranchProtection, type RuleOwner } from '../access/ref-rules.js'
+import { ancestorGroups, protectedRefFromRow, protectionFacts, type ProtectedRefRow } from './protected-ref-row.js'
 import { formatRefRules, formatScopes, TOKEN_COLUMNS, tokenFromRow, type TokenRow } from './sqlite-token-row.js'
 import type {
   Actor,
@@ -51,18 +52,6 @@ interface ProjectRow {
   created_at: string
   default_branch: string | null
   default_branch_protection: string
-}
-
-interface ProtectedRefRow {
-  id: number
-  ref_kind: string
-  owner_kind: string
-  owner_path: string
-  pattern: string
-  access_level: string
-  allow_force_push: number
-  created_at: string
-  updated_at: string
 }
 
 const PROTECTED_REF_COLUMNS = 'id, ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push, created_at, updated_at'
@@ -116,28 +105,6 @@ function projectFromRow(row: ProjectRow): Project {
   }
 }
 
-function protectedRefFromRow(row: ProtectedRefRow): ProtectedRef {
-  // A row that does not fit fails closed rather than protecting less.
-  if ((row.ref_kind !== 'branch' && row.ref_kind !== 'tag') || (row.owner_kind !== 'project' && row.owner_kind !== 'group') || !isRefAccessLevel(row.access_level)) {
-    throw new GitwardError('DB_UNAVAILABLE', `the stored protection ${row.id} is not one gitward wrote; the database was changed outside gitward.`)
-  }
-  return {
-    id: row.id,
-    refKind: row.ref_kind,
-    owner: { kind: row.owner_kind, path: row.owner_path },
-    pattern: row.pattern,
-    level: row.access_level,
-    allowForcePush: row.allow_force_push === 1,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
-
-/** The groups above a project: `acme`, `acme/sub` for `acme/sub/app`. */
-export function ancestorGroups(projectPath: string): string[] {
-  const parts = projectPath.split('/')
-  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'))
-}
 
 const canonicalPath = requirePath
 
@@ -606,14 +573,6 @@ function tokenFacts(token: TokenRecord): Record<string, unknown> {
   }
 }
 
-/** What the audit trail records about a protection. */
-function protectionFacts(rule: ProtectedRef): Record<string, unknown> {
-  return {
-    [rule.refKind]: rule.pattern,
-    ownerKind: rule.owner.kind,
-    ...(rule.refKind === 'branch' ? { push: rule.level, allowForcePush: rule.allowForcePush } : { create: rule.level }),
-  }
-}
 
 /** Open (creating and migrating as needed) a store on `file`. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {

@@ -267,4 +267,48 @@ export function runStoreContract(t: Test, fixture: StoreFixture): void {
     await fixture.raw(db, "UPDATE tokens SET scopes = 'read_repository,sudo' WHERE id = ?", [tok.id])
     await rejectsWith(t, store.findToken(tok.id), 'DB_UNAVAILABLE')
   })
+
+  t.test('protected refs: record, change, find for a project and its groups, remove', async t => {
+    const { store, db } = await setup(t, fixture)
+    for (const p of ['acme/app', 'acme/sub/tool']) await store.createProject({ path: p, visibility: 'private' }, actor)
+    const made = await store.createProject({ path: 'acme/new', visibility: 'private', defaultBranch: 'main', defaultBranchProtection: 'full_after_initial_push' }, actor)
+    t.match(made, { defaultBranch: 'main', defaultBranchProtection: 'full_after_initial_push' })
+    t.match(await store.findProject('acme/app'), { defaultBranch: null, defaultBranchProtection: 'none' })
+
+    const a = await store.protectRef({ refKind: 'branch', owner: { kind: 'project', path: 'acme/app' }, pattern: 'main', level: 'maintainer', allowForcePush: false }, actor)
+    t.match(a, { created: true, rule: { refKind: 'branch', pattern: 'main', level: 'maintainer', allowForcePush: false, createdAt: '2026-06-15T12:00:00.000Z' } })
+    const b = await store.protectRef({ refKind: 'branch', owner: { kind: 'project', path: 'acme/app' }, pattern: 'main', level: 'developer', allowForcePush: true }, actor)
+    t.match(b, { created: false, rule: { id: a.rule.id, level: 'developer', allowForcePush: true } })
+    await store.protectRef({ refKind: 'tag', owner: { kind: 'group', path: 'acme' }, pattern: 'v*', level: 'no_one', allowForcePush: false }, actor)
+    await store.protectRef({ refKind: 'branch', owner: { kind: 'group', path: 'acme/sub' }, pattern: 'release/*', level: 'maintainer', allowForcePush: false }, actor)
+    // A project named like a group above another project is not that group.
+    await store.protectRef({ refKind: 'branch', owner: { kind: 'project', path: 'acme/sub' }, pattern: 'x', level: 'maintainer', allowForcePush: false }, actor)
+
+    const names = async (path: string): Promise<string[]> => (await store.findRefRules(path)).map(r => `${r.owner.kind}:${r.owner.path}:${r.pattern}`).sort()
+    t.same(await names('acme/app'), ['group:acme:v*', 'project:acme/app:main'])
+    t.same(await names('acme/sub/tool'), ['group:acme/sub:release/*', 'group:acme:v*'])
+    t.same(await names('acme-evil/app'), [])
+    t.equal((await store.listProtectedRefs()).length, 4)
+
+    await rejectsWith(t, store.unprotectRef('tag', { kind: 'project', path: 'acme/app' }, 'v*', actor), 'NOT_FOUND')
+    const removed = await store.unprotectRef('tag', { kind: 'group', path: 'acme' }, 'v*', actor)
+    t.match(removed, { level: 'no_one' })
+    t.same(await names('acme/app'), ['project:acme/app:main'])
+    const audit = (await store.listAudit()).filter(e => e.action.startsWith('ref.')).map(e => e.action)
+    t.same(audit, ['ref.protected', 'ref.protection_changed', 'ref.protected', 'ref.protected', 'ref.protected', 'ref.unprotected'])
+
+    // The schema itself refuses a level gitward does not know.
+    await t.rejects(fixture.raw(db, "UPDATE protected_refs SET access_level = 'guest' WHERE pattern = ?", ['main']))
+  })
+
+  t.test('per-token ref rules are stored, read back and kept by rotation', async t => {
+    const { store } = await setup(t, fixture)
+    await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
+    const tok = await store.createToken(newToken({ refRules: ['refs/tags/v*', 'refs/heads/ci/*'] }), actor)
+    t.same(tok.refRules, ['refs/tags/v*', 'refs/heads/ci/*'])
+    t.same((await store.findToken(tok.id))?.refRules, ['refs/tags/v*', 'refs/heads/ci/*'])
+    t.equal((await store.createToken(newToken(), actor)).refRules, null)
+    const next = await store.rotateToken(tok.id, newToken({ refRules: tok.refRules }), actor)
+    t.same(next.refRules, tok.refRules)
+  })
 }

@@ -23,14 +23,18 @@ import { GitwardError, isGitwardError } from '../../errors.js'
 import { topLevelGroup } from '../../git/repo-path.js'
 import { silentLogger, type Logger } from '../../log/logger.js'
 import { MIGRATIONS, type Migration } from '../migrations.js'
-import { formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
+import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
+import { ancestorGroups, protectedRefFromRow, protectionFacts, type ProtectedRefRow } from '../protected-ref-row.js'
+import { isDefaultBranchProtection, type DefaultBranchProtection, type RuleOwner } from '../../access/ref-rules.js'
 import type {
   Actor,
   AuditAction,
   AuditEntry,
   GroupSettings,
+  NewProtectedRef,
   NewToken,
   Project,
+  ProtectedRef,
   Store,
   Timestamp,
   TokenFilter,
@@ -64,9 +68,12 @@ const iso = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', '
 /** The SELECT list matching TokenRow; `t` is tokens, `p` is projects. */
 const TOKEN_COLUMNS = `t.id, t.name, t.project_id, p.path AS project_path, t.group_path, t.role,
   t.scopes, t.secret_hash, to_char(t.expires_at, 'YYYY-MM-DD') AS expires_at, ${iso('t.created_at')} AS created_at,
-  ${iso('t.last_used_at')} AS last_used_at, ${iso('t.revoked_at')} AS revoked_at, t.rotated_from`
+  ${iso('t.last_used_at')} AS last_used_at, ${iso('t.revoked_at')} AS revoked_at, t.rotated_from, t.ref_rules`
 
-const PROJECT_COLUMNS = `id, path, visibility, ${iso('created_at')} AS created_at`
+const PROJECT_COLUMNS = `id, path, visibility, ${iso('created_at')} AS created_at, default_branch, default_branch_protection`
+
+const PROTECTED_REF_COLUMNS = `id, ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push,
+  ${iso('created_at')} AS created_at, ${iso('updated_at')} AS updated_at`
 
 /**
  * The server's per-request queries: a primary-key lookup (joined to the
@@ -76,6 +83,9 @@ const PROJECT_COLUMNS = `id, path, visibility, ${iso('created_at')} AS created_a
 export const POSTGRES_HOT_PATH_SQL = Object.freeze({
   findToken: `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = $1`,
   findProject: `SELECT ${PROJECT_COLUMNS} FROM projects WHERE path = $1`,
+  // Once per push: the project's path and its ancestor groups' paths; the
+  // kinds are told apart in code (a path can be a project and a group).
+  findRefRules: `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs WHERE owner_path = ANY($1::text[])`,
 })
 
 interface ProjectRow {
@@ -83,6 +93,8 @@ interface ProjectRow {
   path: string
   visibility: string
   created_at: string
+  default_branch: string | null
+  default_branch_protection: string
 }
 
 interface GroupRow {
@@ -106,7 +118,17 @@ function projectFromRow(row: ProjectRow): Project {
   if (!isVisibility(row.visibility)) {
     throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown visibility; the database was changed outside gitward.`)
   }
-  return { id: row.id, path: row.path, visibility: row.visibility, createdAt: row.created_at }
+  if (!isDefaultBranchProtection(row.default_branch_protection)) {
+    throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown default-branch protection; the database was changed outside gitward.`)
+  }
+  return {
+    id: row.id,
+    path: row.path,
+    visibility: row.visibility,
+    createdAt: row.created_at,
+    defaultBranch: row.default_branch,
+    defaultBranchProtection: row.default_branch_protection,
+  }
 }
 
 // Preconditions of the current Store contract (shared with the SQLite
@@ -243,9 +265,9 @@ export class PostgresStore implements Store {
       await this.#query(
         db,
         null,
-        `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [token.id, token.name, projectId, groupPath, token.role, formatScopes(token.scopes), token.secretHash, token.expiresAt, this.#now(), rotatedFrom],
+        `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from, ref_rules)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [token.id, token.name, projectId, groupPath, token.role, formatScopes(token.scopes), token.secretHash, token.expiresAt, this.#now(), rotatedFrom, formatRefRules(token.refRules)],
       )
     } catch (e) {
       if (sqlState(e) === '23505' && constraintOf(e) === 'tokens_pkey') {
@@ -301,25 +323,39 @@ export class PostgresStore implements Store {
     this.#logger.debug('recorded token use', { batch: uses.length, changed: rows.length })
   }
 
+  async findRefRules(projectPath: string): Promise<ProtectedRef[]> {
+    const groups = ancestorGroups(projectPath)
+    const rows = await this.#query<ProtectedRefRow>(this.#pool, 'gitward_find_ref_rules', POSTGRES_HOT_PATH_SQL.findRefRules, [[projectPath, ...groups]])
+    return rows
+      .map(protectedRefFromRow)
+      .filter(r => (r.owner.kind === 'project' ? r.owner.path === projectPath : groups.includes(r.owner.path)))
+  }
+
   async ping(): Promise<void> {
     await this.#query(this.#pool, 'gitward_ping', 'SELECT 1')
   }
 
   // ---- administration -----------------------------------------------------
 
-  async createProject(project: { path: string; visibility: Visibility }, actor: Actor): Promise<Project> {
+  async createProject(
+    project: { path: string; visibility: Visibility; defaultBranch?: string | null; defaultBranchProtection?: DefaultBranchProtection },
+    actor: Actor,
+  ): Promise<Project> {
     const path = requirePath(project.path, 'project')
     if (!isVisibility(project.visibility)) {
       throw new GitwardError('INVALID_ARGUMENT', `unknown visibility "${project.visibility}"; use private or public.`)
     }
+    const protection = project.defaultBranchProtection ?? 'none'
+    const defaultBranch = project.defaultBranch ?? null
     return this.#write(async db => {
       let rows: ProjectRow[]
       try {
         rows = await this.#query<ProjectRow>(
           db,
           null,
-          `INSERT INTO projects (path, visibility, created_at) VALUES ($1, $2, $3) RETURNING ${PROJECT_COLUMNS}`,
-          [path, project.visibility, this.#now()],
+          `INSERT INTO projects (path, visibility, created_at, default_branch, default_branch_protection)
+           VALUES ($1, $2, $3, $4, $5) RETURNING ${PROJECT_COLUMNS}`,
+          [path, project.visibility, this.#now(), defaultBranch, protection],
         )
       } catch (e) {
         if (sqlState(e) === '23505') {
@@ -327,7 +363,11 @@ export class PostgresStore implements Store {
         }
         throw e
       }
-      await this.#audit(db, actor, 'project.created', path, { visibility: project.visibility })
+      await this.#audit(db, actor, 'project.created', path, {
+        visibility: project.visibility,
+        ...(defaultBranch === null ? {} : { defaultBranch }),
+        defaultBranchProtection: protection,
+      })
       const row = rows[0]
       if (row === undefined) throw new Error('a project just inserted cannot be read back')
       return projectFromRow(row)
@@ -439,6 +479,75 @@ export class PostgresStore implements Store {
     return this.#groupSettings(this.#pool, topLevelGroup(group))
   }
 
+  async #protectedRef(db: Db, refKind: 'branch' | 'tag', owner: RuleOwner, pattern: string): Promise<ProtectedRefRow | undefined> {
+    const rows = await this.#query<ProtectedRefRow>(
+      db,
+      null,
+      `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs
+        WHERE ref_kind = $1 AND owner_kind = $2 AND owner_path = $3 AND pattern = $4`,
+      [refKind, owner.kind, owner.path, pattern],
+    )
+    return rows[0]
+  }
+
+  async protectRef(rule: NewProtectedRef, actor: Actor): Promise<{ rule: ProtectedRef; created: boolean }> {
+    return this.#write(async db => {
+      const before = await this.#protectedRef(db, rule.refKind, rule.owner, rule.pattern)
+      const at = this.#now()
+      const force = rule.allowForcePush ? 1 : 0
+      if (before === undefined) {
+        await this.#query(
+          db,
+          null,
+          `INSERT INTO protected_refs (ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+          [rule.refKind, rule.owner.kind, rule.owner.path, rule.pattern, rule.level, force, at],
+        )
+      } else {
+        await this.#query(db, null, 'UPDATE protected_refs SET access_level = $1, allow_force_push = $2, updated_at = $3 WHERE id = $4', [
+          rule.level,
+          force,
+          at,
+          before.id,
+        ])
+      }
+      const row = await this.#protectedRef(db, rule.refKind, rule.owner, rule.pattern)
+      if (row === undefined) throw new Error('a protection just written cannot be read back')
+      const stored = protectedRefFromRow(row)
+      if (before === undefined) await this.#audit(db, actor, 'ref.protected', rule.owner.path, protectionFacts(stored))
+      else {
+        const old = protectedRefFromRow(before)
+        await this.#audit(db, actor, 'ref.protection_changed', rule.owner.path, {
+          ...protectionFacts(stored),
+          from: { level: old.level, ...(old.refKind === 'branch' ? { allowForcePush: old.allowForcePush } : {}) },
+        })
+      }
+      return { rule: stored, created: before === undefined }
+    })
+  }
+
+  async unprotectRef(refKind: 'branch' | 'tag', owner: RuleOwner, pattern: string, actor: Actor): Promise<ProtectedRef> {
+    return this.#write(async db => {
+      const row = await this.#protectedRef(db, refKind, owner, pattern)
+      if (row === undefined) {
+        throw new GitwardError('NOT_FOUND', `no protected ${refKind} "${pattern}" is set on the ${owner.kind} "${owner.path}"; see gitward protect list ${owner.path}.`)
+      }
+      await this.#query(db, null, 'DELETE FROM protected_refs WHERE id = $1', [row.id])
+      const removed = protectedRefFromRow(row)
+      await this.#audit(db, actor, 'ref.unprotected', owner.path, protectionFacts(removed))
+      return removed
+    })
+  }
+
+  async listProtectedRefs(): Promise<ProtectedRef[]> {
+    const rows = await this.#query<ProtectedRefRow>(
+      this.#pool,
+      null,
+      `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs ORDER BY owner_path, owner_kind, ref_kind, pattern`,
+    )
+    return rows.map(protectedRefFromRow)
+  }
+
   async listAudit(): Promise<AuditEntry[]> {
     const rows = await this.#query<AuditRow>(
       this.#pool,
@@ -474,6 +583,7 @@ function tokenFacts(token: TokenRecord): Record<string, unknown> {
     role: token.role,
     scopes: token.scopes,
     expiresAt: token.expiresAt,
+    ...(token.refRules === null ? {} : { refRules: token.refRules }),
   }
 }
 
