@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { Command } from 'commander'
 import type { CliContext, CommandRegistrar } from './context.js'
 import { registerAuditCommand } from './commands/audit.js'
+import { registerMigrateStoreCommand } from './commands/migrate-store.js'
 import { registerGroupCommands } from './commands/group.js'
 import { registerRepoCommands } from './commands/repo.js'
 import { registerTokenCommands } from './commands/token.js'
@@ -15,6 +16,7 @@ export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerTokenCommands,
   registerGroupCommands,
   registerAuditCommand,
+  registerMigrateStoreCommand,
   registerServeCommand,
   registerDoctorCommand,
 ]

@@ -34,6 +34,8 @@ export const BIN = join(ROOT, 'bin', 'gitward')
 export interface HarnessOptions {
   /** Extra config keys, e.g. { ban_max_failures: '3' } (as environment strings). */
   config?: Record<string, string>
+  /** Repositories root to serve instead of a fresh one in the temp dir. */
+  repos?: string
   /** A postgres:// database to use instead of a fresh SQLite file in the temp dir. */
   db?: string
   /** Start time of the injected clock (default 2026-06-15T12:00:00Z). */
@@ -77,7 +79,7 @@ export interface Harness {
 
 export async function startGitward(t: Test, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gitward-e2e-'))
-  const repos = join(dir, 'repositories')
+  const repos = options.repos ?? join(dir, 'repositories')
   const db = options.db ?? join(dir, 'data', 'gitward.db')
   mkdirSync(repos, { recursive: true })
   const clock = new ManualClock(options.now ?? new Date('2026-06-15T12:00:00Z'))

@@ -244,6 +244,17 @@ export function runStoreContract(t: Test, fixture: StoreFixture): void {
     t.notMatch(JSON.stringify(log), /secret/i)
   })
 
+  t.test('audit: in the order of the changes, past nine entries too', async t => {
+    const { store, clock } = await setup(t, fixture)
+    for (let i = 0; i < 12; i++) {
+      clock.advance(1000)
+      await store.createProject({ path: `acme/p${i}`, visibility: 'private' }, actor)
+    }
+    const log = await store.listAudit()
+    t.same(log.map(e => e.target), Array.from({ length: 12 }, (_, i) => `acme/p${i}`))
+    t.same(log.map(e => e.id), [...log.map(e => e.id)].sort((a, b) => a - b))
+  })
+
   t.test('a refused change writes no audit entry', async t => {
     const { store } = await setup(t, fixture)
     await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)

@@ -552,7 +552,7 @@ export class PostgresStore implements Store {
     const rows = await this.#query<AuditRow>(
       this.#pool,
       null,
-      `SELECT id::text AS id, ${iso('at')} AS at, actor, action, target, details FROM audit ORDER BY id`,
+      `SELECT id::text AS id, ${iso('at')} AS at, actor, action, target, details FROM audit ORDER BY audit.id`,
     )
     return rows.map(row => ({
       id: Number(row.id),
