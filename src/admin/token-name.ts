@@ -4,8 +4,8 @@
 import { GitwardError } from '../errors.js'
 
 export const MAX_TOKEN_NAME_LENGTH = 100
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+// C0 and C1 control characters, U+0000-U+001F and U+007F-U+009F.
+const CONTROL = /\p{Cc}/u
 
 export function requireTokenName(raw: string): string {
   const name = raw.trim()

@@ -79,7 +79,7 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
     throw new GitwardError('INVALID_CONFIG', 'The backend request buffer must be a positive whole number of bytes.')
   }
   const { headers } = input
-  const env: Record<string, string> = Object.create(null)
+  const env = Object.create(null) as Record<string, string>
 
   env.GATEWAY_INTERFACE = 'CGI/1.1'
   env.SERVER_PROTOCOL = 'HTTP/1.1'

@@ -35,7 +35,7 @@ export class CgiHeadReader {
   #lineBytes = 0
   #headerBytes = 0
   #status = 200
-  #headers: Record<string, string[]> = Object.create(null)
+  #headers = Object.create(null) as Record<string, string[]>
   #done = false
 
   constructor(maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES) {

@@ -1,8 +1,8 @@
 // Human-readable tables: left-aligned columns separated by two spaces, no
 // trailing blanks. Control characters in cells are replaced, so a stored value
 // cannot move the administrator's cursor or recolour the terminal.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+// C0 and C1 control characters, U+0000-U+001F and U+007F-U+009F.
+const CONTROL = /\p{Cc}/gu
 
 export const cell = (value: string | number | null | undefined): string =>
   value === null || value === undefined || value === '' ? '-' : String(value).replace(CONTROL, '?')

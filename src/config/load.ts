@@ -176,7 +176,7 @@ export function loadConfig(sources: ConfigSources): Config {
     if (isKey(key)) raw.set(key, { value, from: `--${key.replace(/_/g, '-')}` })
   }
 
-  const out: Record<string, unknown> = Object.create(null)
+  const out = Object.create(null) as Record<string, unknown>
   for (const key of CONFIG_KEYS) {
     const spec = SCHEMA[key]
     const given = raw.get(key)

@@ -15,7 +15,6 @@ export class BodyLimitError extends Error {
 
 export function limitBody(limit: number, timeoutMs: number, onExceeded: (why: BodyLimitExceeded) => void): Transform {
   let seen = 0
-  let timer: NodeJS.Timeout | undefined
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       seen += chunk.length
@@ -32,7 +31,8 @@ export function limitBody(limit: number, timeoutMs: number, onExceeded: (why: Bo
       callback()
     },
   })
-  timer = setTimeout(() => {
+  // Declared after the stream it destroys; the stream's callbacks only run later.
+  const timer = setTimeout(() => {
     onExceeded('time')
     stream.destroy(new BodyLimitError('time'))
   }, timeoutMs)

@@ -53,7 +53,7 @@ export interface UpstreamHeaderInput {
 }
 
 export function upstreamHeaders(input: UpstreamHeaderInput): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = Object.create(null)
+  const out = Object.create(null) as OutgoingHttpHeaders
   for (const name of PASS_THROUGH) {
     const value = input.headers[name]
     if (typeof value === 'string') out[name] = value

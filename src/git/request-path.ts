@@ -14,7 +14,7 @@ export type RequestTarget =
 // After decoding: a separator, a backslash (a separator on some systems and to
 // some proxies), a `%` (a second decoding anywhere would change the meaning),
 // C0 and C1 control characters (NUL truncates C strings; CR/LF split lines).
-const FORBIDDEN_DECODED = /[/\\%\u0000-\u001f\u007f-\u009f]/u
+const FORBIDDEN_DECODED = /[/\\%\p{Cc}]/u
 
 /**
  * Split an origin-form request target (`/a/b/info/refs?service=…`) into

@@ -58,6 +58,10 @@ interface Waiter {
   grant: () => void
 }
 
+/** Why a wait was abandoned: the signal's reason (an Error, as the callers pass one). */
+const abortError = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error(`aborted: ${String(signal.reason)}`)
+
 export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): ConcurrencyLimiter {
   const { maxConcurrent, queueTimeoutMs } = options
   const maxQueue = options.maxQueue ?? 4 * maxConcurrent
@@ -96,7 +100,7 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
 
   const limiter: ConcurrencyLimiter = {
     acquire(signal?: AbortSignal): Promise<Release> {
-      if (signal?.aborted) return Promise.reject(signal.reason)
+      if (signal?.aborted) return Promise.reject(abortError(signal))
       if (held < maxConcurrent) {
         held++
         return Promise.resolve(makeRelease())
@@ -117,7 +121,7 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
         }
         const onAbort = (): void => {
           leave('aborted')
-          reject(signal?.reason)
+          if (signal !== undefined) reject(abortError(signal))
         }
         const waiter: Waiter = {
           grant: () => {

@@ -63,7 +63,7 @@ export function makeLineRedactor(secretPatterns: readonly RegExp[]): StringRedac
  * scrubbed: a message or a frame can quote a token), and its cause.
  */
 function redactError(error: Error, scrub: StringRedactor, depth: number): Record<string, unknown> {
-  const out: Record<string, unknown> = Object.create(null)
+  const out = Object.create(null) as Record<string, unknown>
   out['name'] = scrub(error.name)
   out['message'] = scrub(error.message)
   const code: unknown = (error as { code?: unknown }).code
@@ -81,7 +81,7 @@ export function redactValue(value: unknown, scrub: StringRedactor, depth = 0): u
   if (depth > MAX_DEPTH) return '[deep]'
   if (value instanceof Error) return redactError(value, scrub, depth)
   if (Array.isArray(value)) return value.map(v => redactValue(v, scrub, depth + 1))
-  const out: Record<string, unknown> = Object.create(null)
+  const out = Object.create(null) as Record<string, unknown>
   for (const [k, v] of Object.entries(value)) {
     out[k] = SECRET_KEYS.test(k) ? REDACTED : redactValue(v, scrub, depth + 1)
   }

@@ -20,7 +20,7 @@ const REDIRECTING = new Set([
 ])
 
 export function gitEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = Object.create(null)
+  const out = Object.create(null) as Record<string, string>
   for (const [k, v] of Object.entries(env)) {
     if (v !== undefined && !REDIRECTING.has(k)) out[k] = v
   }

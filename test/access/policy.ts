@@ -96,14 +96,18 @@ function credentialFor(state: CredentialState, target: TokenTarget, scope: Scope
       return { kind: 'none' }
     case 'valid':
       return { kind: 'valid', token: { id: 'k3j9x2m1q8ab', target, role, scopes: [scope] } }
-    default:
+    case 'malformed':
+    case 'unknown':
+    case 'revoked':
+    case 'expired':
+    case 'mismatch':
       return { kind: 'refused', reason: state }
   }
 }
 
 t.test('full truth table against the oracle', async t => {
   const mismatches: string[] = []
-  const seen: Record<string, number> = Object.create(null)
+  const seen = Object.create(null) as Record<string, number>
   let cells = 0
   for (const cred of CREDENTIALS)
     for (const b of BINDINGS)

@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process'
 import Database from 'better-sqlite3'
 import { ManualClock } from '../../src/clock.js'
 import { createProject } from '../../src/admin/create-project.js'
-import { GitwardError } from '../../src/errors.js'
 import { execFileGit } from '../../src/repo/run-git.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
 

@@ -116,7 +116,7 @@ t.test('the stream form emits head before the body and errors on a short head', 
   const parser = new CgiResponseParser()
   const events: string[] = []
   let head: CgiHead | undefined
-  parser.on('head', h => {
+  parser.on('head', (h: CgiHead) => {
     events.push('head')
     head = h
   })

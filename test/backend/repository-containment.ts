@@ -13,7 +13,7 @@ const gitEnv = (home: string): NodeJS.ProcessEnv => ({
   GIT_CONFIG_GLOBAL: '/dev/null',
 })
 
-function layout(t: Test): { root: string; outside: string; bare(dir: string): void } {
+function layout(t: Test): { root: string; outside: string; bare: (dir: string) => void } {
   const dir = t.testdir({ root: { acme: {} }, outside: {}, home: {} })
   const home = path.join(dir, 'home')
   return {

@@ -31,7 +31,7 @@ t.test('create --json: one object with the token and the listing fields', async 
   const { dir } = await setup(t)
   const r = await gitward(dir, ['token', 'create', '--project', 'acme/app', '--name', 'deploy', '--scopes', 'write_repository,read_repository', '--role', 'developer', '--json'])
   t.equal(r.code, 0, r.stderr)
-  const o = JSON.parse(r.stdout)
+  const o = JSON.parse(r.stdout) as { id: string; token: string }
   t.match(o, {
     id: /^[0-9a-z]{12}$/,
     token: /^gwpat-/,

@@ -57,7 +57,7 @@ t.test('list, show, revoke, rotate, and no secret in any of their output', async
   tokens.push(rotated)
   const again = await gitward(dir, ['token', 'rotate', rotated.slice(6, 18), '--expires', day(40), '--json'])
   t.equal(again.code, 0, again.stderr)
-  const r2 = JSON.parse(again.stdout)
+  const r2 = JSON.parse(again.stdout) as { token: string }
   t.match(r2, { name: 'a', project: 'acme/app', expires_at: day(40), rotated_from: rotated.slice(6, 18), state: 'active' })
   tokens.push(r2.token)
 

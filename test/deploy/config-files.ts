@@ -15,7 +15,7 @@ const read = (name: string): string => readFileSync(join(CONFIG_DIR, name), 'utf
 
 /** KEY=value lines of an EnvironmentFile; `commented` also takes "#KEY=value" examples. */
 function envLines(text: string, commented: boolean): Record<string, string> {
-  const out: Record<string, string> = Object.create(null)
+  const out = Object.create(null) as Record<string, string>
   for (const line of text.split('\n')) {
     const m = (commented ? /^#?(GITWARD_[A-Z_]+)=(.*)$/ : /^(GITWARD_[A-Z_]+)=(.*)$/).exec(line)
     if (m !== null) out[m[1] ?? ''] = m[2] ?? ''

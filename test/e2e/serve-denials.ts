@@ -186,7 +186,7 @@ t.test('denials', async t => {
       .split('\n')
       .filter(l => l !== '')
       .map(l => JSON.parse(l) as Record<string, unknown>)
-      .filter(l => l['msg'] === 'request' && typeof l['decision'] === 'string' && (l['decision'] as string).startsWith('deny:'))
+      .filter(l => l['msg'] === 'request' && typeof l['decision'] === 'string' && l['decision'].startsWith('deny:'))
     const reasons = new Set(denies.map(l => l['decision']))
     for (const r of ['deny:no-credentials', 'deny:mismatch', 'deny:unknown', 'deny:malformed', 'deny:revoked', 'deny:expired', 'deny:project-not-covered', 'deny:project-unknown', 'deny:scope', 'deny:role', 'deny:scope-and-role']) {
       t.ok(reasons.has(r), r)

@@ -162,14 +162,15 @@ export function rawExchange(port: number, chunks: ReadonlyArray<string | Buffer>
         reject(error)
       }
     })
-    socket.once('connect', async () => {
+    const writeAll = async (): Promise<void> => {
       for (const chunk of chunks) {
         if (socket.destroyed) break
         socket.write(chunk)
         if (options.chunkDelayMs !== undefined) await new Promise(r => setTimeout(r, options.chunkDelayMs))
       }
       if (options.endAfterWrite === true) socket.end()
-    })
+    }
+    socket.once('connect', () => void writeAll())
   })
 }
 

@@ -2,7 +2,6 @@
 // an empty HOME, no system or global config, no terminal prompts.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export interface RunResult {

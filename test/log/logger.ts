@@ -13,7 +13,7 @@ const secretPatterns = tokenPatterns('gwpat-')
 const capture = (level?: 'debug' | 'info' | 'warn' | 'error') => {
   const lines: string[] = []
   const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0), secretPatterns, level })
-  return { log, lines, text: () => lines.join(''), parsed: () => lines.map(l => JSON.parse(l) as Record<string, unknown>) }
+  return { log, lines, text: () => lines.join(''), parsed: (): Array<Record<string, unknown>> => lines.map(l => JSON.parse(l) as Record<string, unknown>) }
 }
 
 t.test('tokens, credentials and secret-named fields never reach a line', async t => {
@@ -36,7 +36,7 @@ t.test('tokens, credentials and secret-named fields never reach a line', async t
   t.equal(lines.length, 2, 'one line per call')
   for (const l of lines) {
     t.ok(l.endsWith('\n'), 'each line ends with a newline')
-    t.doesNotThrow(() => JSON.parse(l), 'each line is JSON')
+    t.doesNotThrow(() => void JSON.parse(l), 'each line is JSON')
   }
 })
 
