@@ -69,7 +69,7 @@ const HOP_BY_HOP = new Set([
 ])
 
 function responseHeaders(head: CgiHead): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = Object.create(null)
+  const out = Object.create(null) as OutgoingHttpHeaders
   for (const [name, values] of Object.entries(head.headers)) {
     if (!HOP_BY_HOP.has(name)) out[name] = values.length === 1 ? values[0] : values
   }

@@ -49,7 +49,7 @@ export interface GateOptions {
   /** Counts requests and token checks (default: counts nothing). */
   metrics?: MetricsSink
   /** GET /-/metrics for the addresses it allows; everyone else gets the 404 of any unknown path. */
-  metricsPage?: { allows(address: string): boolean; render(): Promise<{ contentType: string; body: string }> }
+  metricsPage?: { allows(address: string): boolean; render: () => Promise<{ contentType: string; body: string }> }
 }
 
 export type Gate = (req: IncomingMessage, res: ServerResponse, expectsContinue?: boolean) => void

@@ -14,6 +14,8 @@ export type PatternCheck = { ok: true; pattern: string } | { ok: false; rule: st
 // that could never match a ref git accepts is refused, so a typo such as
 // `release/ *` is an error at `protect` time and not a rule that silently
 // protects nothing.
+// Exactly git's set: bytes below 0x20, space and DEL (git accepts C1 characters).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN = /[\u0000-\u0020\u007f~^:?[\\]/u
 
 /**

@@ -39,8 +39,9 @@ export function reportModeOf(capabilities: readonly string[]): { mode: ReportMod
 const bandPayload = (mode: Exclude<ReportMode, 'plain'>): number => (mode === 'side-band-64k' ? MAX_PKT_LENGTH : 1000) - 5
 
 // A reason or message is one line of printable text: a newline inside an ng
-// line would end it early and let the rest read as another status line.
-const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f]+/gu, ' ').trim()
+// line would end it early and let the rest read as another status line, and
+// no C0 or C1 control character reaches the pusher's terminal.
+const oneLine = (text: string): string => text.replace(/[\p{Cc}]+/gu, ' ').trim()
 
 function sideband(band: 1 | 2, data: Buffer, mode: Exclude<ReportMode, 'plain'>): Buffer[] {
   const out: Buffer[] = []

@@ -68,7 +68,7 @@ export interface Metrics {
   /** Read the tallies of a running app from here (called once, by the composition root). */
   watch(sources: MetricsSources): void
   /** The exposition text and its Content-Type. */
-  render(): Promise<{ contentType: string; body: string }>
+  render: () => Promise<{ contentType: string; body: string }>
 }
 
 export interface MetricsOptions {
