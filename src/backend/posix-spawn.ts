@@ -50,7 +50,7 @@ export function loadNativeSpawn(): NativeSpawnLoad {
   }
 }
 
-const SIGNAL_NAMES: Record<number, NodeJS.Signals> = Object.create(null)
+const SIGNAL_NAMES = Object.create(null) as Record<number, NodeJS.Signals>
 for (const [name, number] of Object.entries(osConstants.signals)) SIGNAL_NAMES[number] ??= name as NodeJS.Signals
 
 /**

@@ -66,7 +66,7 @@ export function negotiationBody(req: Readable, o: NegotiationBodyOptions): Reada
  * http-backend then reads to the end of the stream).
  */
 export function plainBodyHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = Object.assign(Object.create(null), headers)
+  const out: OutgoingHttpHeaders = Object.assign(Object.create(null) as OutgoingHttpHeaders, headers)
   delete out['content-encoding']
   delete out['content-length']
   out['transfer-encoding'] = 'chunked'

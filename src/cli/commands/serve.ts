@@ -85,7 +85,7 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
   // One write per turn of the event loop, not one per line (docs/performance.md).
   const lines = createLineBatcher(s => io.stdout(s))
   const logger: Logger = createLogger({
-    write: lines.write,
+    write: s => lines.write(s),
     clock: deps.clock,
     level: config.log_level as 'debug' | 'info' | 'warn' | 'error',
     secretPatterns: tokenPatterns(config.token_prefix),
