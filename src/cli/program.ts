@@ -10,6 +10,7 @@ import { registerRepoCommands } from './commands/repo.js'
 import { registerTokenCommands } from './commands/token.js'
 import { registerServeCommand } from './commands/serve.js'
 import { registerDoctorCommand } from './commands/doctor.js'
+import { registerBackupCommand } from './commands/backup.js'
 
 export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerRepoCommands,
@@ -19,6 +20,7 @@ export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerMigrateStoreCommand,
   registerServeCommand,
   registerDoctorCommand,
+  registerBackupCommand,
 ]
 
 // package.json sits two levels above both src/cli and dist/cli.

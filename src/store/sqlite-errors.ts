@@ -37,7 +37,7 @@ export function translateSqliteError(e: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
     return new GitwardError(
       'DB_UNAVAILABLE',
-      `the file at ${file} is not a usable gitward database (it is damaged or another kind of file); restore it from a backup or point --db at another file.`,
+      `the file at ${file} is not a usable gitward database (it is damaged or another kind of file); restore it from a backup (see "Restore" in docs/operations.md: stop gitward, copy the backup into place with mode 0600, run gitward doctor, start gitward) or point --db at another file.`,
       { cause: e },
     )
   }

@@ -109,7 +109,7 @@ t.test('a database that is not one, is damaged, or is from a newer gitward: FAIL
   writeFileSync(copy, 'this is not a database, it is a text file that is long enough to have a header'.repeat(20), { mode: 0o600 })
   let r = await i.doctor({ GITWARD_DB: copy })
   t.equal(r.code, 2)
-  t.match(r.find('database.open'), { status: 'fail', fix: /docs\/operations\.md, "Restore"/ })
+  t.match(r.find('database.open'), { status: 'fail', message: /restore it from a backup \(see "Restore" in docs\/operations\.md/, fix: /docs\/operations\.md, "Restore"/ })
   t.notOk(r.find('tokens.expiry'), 'no token check without a database')
   t.match(r.find('repositories.projects'), { status: 'warn', message: /not checked/ })
 
