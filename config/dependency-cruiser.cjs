@@ -79,13 +79,6 @@ module.exports = {
       from: { path: '^src/', pathNot: '^src/(cli/|app[.]ts$)' },
       to: { path: '^src/app[.]ts$' },
     },
-    {
-      name: 'no-unresolvable',
-      severity: 'error',
-      comment: 'An import that resolves to nothing is a typo or a missing file.',
-      from: {},
-      to: { couldNotResolve: true },
-    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
