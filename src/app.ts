@@ -18,7 +18,7 @@ import { bcryptHasher, type Hasher } from './auth/hasher.js'
 import { VerifiedTokenCache } from './auth/verified-token-cache.js'
 import { createConcurrencyLimiter } from './limits/concurrency-limiter.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
-import { BanList } from './auth/ban-list.js'
+import { InMemoryBanList } from './auth/ban-list.js'
 import { LastUsedRecorder } from './auth/last-used-recorder.js'
 import { createEmbeddedBackend, DEFAULT_PATH_ENV, type EmbeddedBackend, type EmbeddedBackendOptions } from './backend/embedded-backend.js'
 import { chooseSpawn } from './backend/posix-spawn.js'
@@ -147,12 +147,17 @@ export async function startApp(deps: AppDeps): Promise<App> {
       limiter: createConcurrencyLimiter({
         maxConcurrent: config.bcrypt_concurrency,
         maxQueue: config.bcrypt_queue,
+        // One address runs at most half the compares and waits for at most
+        // its own share of the queue: a flood of guesses from one address
+        // cannot make a first-use token from another address wait.
+        maxConcurrentPerKey: Math.max(1, Math.floor(config.bcrypt_concurrency / 2)),
+        maxQueuePerKey: config.bcrypt_queue_per_client,
         queueTimeoutMs: 10_000,
         what: 'token checks',
         onWaitEnd: (outcome, ms) => metrics.sink.queueWait('bcrypt', outcome, ms / 1000),
       }),
     })
-    const bans = new BanList({
+    const bans = new InMemoryBanList({
       enabled: config.ban_enabled,
       maxFailures: config.ban_max_failures,
       windowMs: config.ban_window_ms,
@@ -209,7 +214,19 @@ export async function startApp(deps: AppDeps): Promise<App> {
     const bootId = random(4).toString('hex')
     let counter = 0
     const metricsAllow = new AddressRanges(config.metrics_allow)
+    const perClient = config.backend_max_processes_per_client ?? Math.max(2, Math.floor(config.backend_max_processes / 4))
+    const clientGitSlots = createConcurrencyLimiter({
+      // Only the per-client share binds here; the total is bounded by the
+      // backend itself (embedded) or by the upstream server (external).
+      maxConcurrent: config.max_connections,
+      maxQueue: config.max_connections,
+      maxConcurrentPerKey: perClient,
+      maxQueuePerKey: perClient,
+      queueTimeoutMs: config.backend_queue_timeout_ms,
+      what: 'git operations from one address',
+    })
     const gate = createGate({
+      clientGitSlots,
       store,
       verifier,
       bans,

@@ -1,28 +1,49 @@
-// Brute-force protection per client address: after `maxFailures` failed token
-// checks within `windowMs`, the address is banned for `banMs`. While banned it
-// is refused before any database or bcrypt work. A successful check resets the
-// count. Memory is bounded: at most `maxTracked` addresses are remembered,
-// oldest first out.
+// Brute-force protection per client address: `maxFailures` failed token
+// checks within the last `windowMs` ban the address for `banMs`. While banned
+// it is refused before any database or bcrypt work.
+//
+// A success does not wipe the failures: they age out of the sliding window.
+// Wiping them let a client repeat "wrong, wrong, right" for ever — a guess
+// flood interleaved with one valid token never banned and kept the bcrypt
+// pool busy. With the default threshold (30 in 3 minutes) a user who mistypes
+// a token twice loses nothing.
+//
+// Memory is bounded: at most `maxTracked` addresses are remembered, the least
+// recently failed first out.
 import type { Clock } from '../clock.js'
 import { AddressRanges } from '../net/address-ranges.js'
+
+/**
+ * What the gate (and the metrics) need of a ban list. Small on purpose: a
+ * list shared by several instances (through the database) can implement the
+ * same calls.
+ */
+export interface BanList {
+  isBanned(address: string): boolean
+  /** Count one failed token check; returns true when this failure starts a ban. */
+  recordFailure(address: string): boolean
+  /** Addresses banned now (for metrics; walks at most maxTracked entries). */
+  bannedCount(): number
+}
 
 export interface BanListOptions {
   enabled: boolean
   maxFailures: number
   windowMs: number
   banMs: number
+  /** Canonical addresses and CIDR ranges that are never banned. */
   allowlist: readonly string[]
   clock: Clock
   maxTracked?: number
 }
 
 interface Entry {
-  windowStart: number
-  failures: number
+  /** Times of the failures still inside the window, oldest first (at most maxFailures). */
+  failures: number[]
   bannedUntil: number
 }
 
-export class BanList {
+export class InMemoryBanList implements BanList {
   readonly #o: BanListOptions
   readonly #allow: AddressRanges
   readonly #entries = new Map<string, Entry>()
@@ -40,22 +61,22 @@ export class BanList {
     return e !== undefined && e.bannedUntil > this.#o.clock.now()
   }
 
-  /** Count one failed token check; returns true when this failure starts a ban. */
   recordFailure(address: string): boolean {
     if (!this.#o.enabled || this.#allow.has(address)) return false
     const now = this.#o.clock.now()
-    let e = this.#entries.get(address)
-    if (e === undefined || now - e.windowStart >= this.#o.windowMs) {
-      e = { windowStart: now, failures: 0, bannedUntil: e?.bannedUntil ?? 0 }
-    }
-    e.failures++
+    const e = this.#entries.get(address) ?? { failures: [], bannedUntil: 0 }
+    // Drop what has aged out of the window; the rest still counts.
+    const since = now - this.#o.windowMs
+    while (e.failures.length > 0 && (e.failures[0] ?? 0) <= since) e.failures.shift()
+    e.failures.push(now)
     let started = false
-    if (e.failures >= this.#o.maxFailures && e.bannedUntil <= now) {
+    if (e.failures.length >= this.#o.maxFailures && e.bannedUntil <= now) {
       e.bannedUntil = now + this.#o.banMs
-      e.failures = 0
-      e.windowStart = now
+      e.failures = []
       started = true
     }
+    // Keep at most maxFailures times: older ones could never matter again.
+    if (e.failures.length > this.#o.maxFailures) e.failures.splice(0, e.failures.length - this.#o.maxFailures)
     this.#entries.delete(address)
     this.#entries.set(address, e)
     while (this.#entries.size > this.#maxTracked) {
@@ -66,17 +87,11 @@ export class BanList {
     return started
   }
 
-  /** Addresses banned now (for metrics; walks at most maxTracked entries). */
   bannedCount(): number {
     if (!this.#o.enabled) return 0
     const now = this.#o.clock.now()
     let n = 0
     for (const e of this.#entries.values()) if (e.bannedUntil > now) n++
     return n
-  }
-
-  recordSuccess(address: string): void {
-    const e = this.#entries.get(address)
-    if (e !== undefined && e.bannedUntil <= this.#o.clock.now()) this.#entries.delete(address)
   }
 }

@@ -41,9 +41,11 @@ export interface VerifierStats {
 export interface TokenVerifier {
   /**
    * `signal` fires when the client has gone: a compare still waiting for a
-   * slot is then dropped instead of spending bcrypt on nobody.
+   * slot is then dropped instead of spending bcrypt on nobody. `client` (the
+   * client address) is the key of the compare pool's per-client share, so a
+   * flood of guesses from one address cannot make another address wait.
    */
-  verify(presented: string, signal?: AbortSignal): Promise<TokenCheck>
+  verify(presented: string, signal?: AbortSignal, client?: string): Promise<TokenCheck>
   readonly stats: Readonly<VerifierStats>
 }
 
@@ -56,7 +58,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     token: { id: row.id, target: row.target, role: row.role, scopes: row.scopes },
   })
 
-  async function verify(presented: string, signal?: AbortSignal): Promise<TokenCheck> {
+  async function verify(presented: string, signal?: AbortSignal, client?: string): Promise<TokenCheck> {
     const parsed = parseToken(prefix, presented)
     if (!parsed.ok) return { kind: 'refused', reason: 'malformed' }
 
@@ -84,7 +86,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const ok = await limiter.run(async () => {
       stats.compares++
       return hasher.compare(parsed.token.secret, row.secretHash)
-    }, signal)
+    }, signal, client)
     cache.set(key, { ok, hash: row.secretHash })
     return ok ? valid(row) : refused('mismatch')
   }

@@ -44,6 +44,7 @@ export const SCHEMA = {
   cache_ttl_ms: { type: { kind: 'int', min: 0, max: 24 * 60 * MINUTE }, default: 10 * MINUTE, doc: 'How long a bcrypt verdict is remembered. Revocation and expiry are still checked on every request.' },
   bcrypt_concurrency: { type: { kind: 'int', min: 1, max: 64 }, default: 2, doc: 'bcrypt compares running at once; the rest wait in a bounded queue.' },
   bcrypt_queue: { type: { kind: 'int', min: 0, max: 100_000 }, default: 64, doc: 'Compares allowed to wait; beyond it a request gets 503.' },
+  bcrypt_queue_per_client: { type: { kind: 'int', min: 0, max: 100_000 }, default: 8, doc: 'Compares one client address may have waiting; beyond it that address gets 503. One address also runs at most half of bcrypt_concurrency (at least 1) at once.' },
   // --- brute-force ban --------------------------------------------------------
   ban_enabled: { type: { kind: 'bool' }, default: true, doc: 'Ban client addresses after repeated failed token checks.' },
   ban_max_failures: { type: { kind: 'int', min: 1, max: 1_000_000 }, default: 30, doc: 'Failed token checks within ban_window_ms that ban an address.' },
@@ -57,6 +58,7 @@ export const SCHEMA = {
   max_negotiation_bytes: { type: { kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 }, default: 10 * 1024 * 1024, doc: 'Largest upload-pack / upload-archive request body (negotiation, not packs).' },
   negotiation_timeout_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 30_000, doc: 'Time an upload-pack / upload-archive request body may take to arrive in full; slower gets 408.' },
   backend_max_processes: { type: { kind: 'int', min: 1, max: 4096 }, default: 16, doc: 'Concurrent git http-backend processes of the embedded backend.' },
+  backend_max_processes_per_client: { type: { kind: 'int', min: 1, max: 4096 }, default: null, doc: 'Concurrent git requests from one client address (embedded or external upstream); as many more may wait. Default: a quarter of backend_max_processes, at least 2.' },
   backend_queue_timeout_ms: { type: { kind: 'int', min: 0, max: 10 * MINUTE }, default: 5000, doc: 'How long a request waits for a backend process slot before 503.' },
   headers_timeout_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 20_000, doc: 'Time a client has to send its request headers (slow-header clients are closed).' },
   idle_timeout_ms: { type: { kind: 'int', min: 1000, max: 24 * 60 * MINUTE }, default: 10 * MINUTE, doc: 'A connection with no traffic for this long is closed. There is no total-time limit.' },

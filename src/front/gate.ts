@@ -25,6 +25,7 @@ import type { Forwarder } from './forwarder.js'
 import { noopMetrics, type MetricsSink } from '../metrics/metrics.js'
 import { METRICS_PATH, sendMetricsPage } from '../metrics/metrics-page.js'
 import { assertNever } from '../assert-never.js'
+import type { ConcurrencyLimiter } from '../limits/concurrency-limiter.js'
 
 export interface GateOptions {
   store: Pick<Store, 'findProject'>
@@ -32,6 +33,11 @@ export interface GateOptions {
   bans: BanList
   lastUsed: LastUsedRecorder
   forwarder: Forwarder
+  /**
+   * Git requests in flight, keyed by client address: its per-key share is
+   * backend_max_processes_per_client. A slot is held until the answer ends.
+   */
+  clientGitSlots: ConcurrencyLimiter
   logger: Logger
   clock: Clock
   upstream: UpstreamKind
@@ -180,7 +186,7 @@ export function createGate(o: GateOptions): Gate {
         check = { kind: 'refused', reason: 'malformed' }
         break
       case 'token':
-        check = await o.verifier.verify(creds.token, facts.gone.signal)
+        check = await o.verifier.verify(creds.token, facts.gone.signal, facts.client)
         break
       default:
         assertNever(creds, 'credentials')
@@ -194,10 +200,9 @@ export function createGate(o: GateOptions): Gate {
       // refusal, so an administrator can find who still uses a revoked one.
       if (check.tokenId !== undefined) facts.tokenId = check.tokenId
     }
-    if (check.kind === 'valid') {
-      facts.tokenId = check.token.id
-      o.bans.recordSuccess(facts.client)
-    }
+    // A success does not clear earlier failures: they age out of the ban
+    // window, so "wrong, wrong, right" repeated for ever still bans.
+    if (check.kind === 'valid') facts.tokenId = check.token.id
 
     // A refused token is a 401 whatever the project is (see decide), so a
     // flood of invented or mistyped tokens costs no database read at all.
@@ -219,6 +224,18 @@ export function createGate(o: GateOptions): Gate {
     // upstream, not only the embedded backend.
     const encoding = requestContentEncoding(req.headers)
     if (encoding === 'unsupported') return refuse(415, MSG_UNSUPPORTED_ENCODING, 'deny:body-encoding')
+    // Slot hogging: sockets that send a request and never read the answer
+    // hold a git process each for as long as the idle timeout allows. One
+    // client address may therefore run only its share of git requests at
+    // once (the address after X-Forwarded-For resolution, so clients behind
+    // a trusted proxy are told apart); the rest wait briefly, then get 503.
+    const releaseSlot = await o.clientGitSlots.acquire(facts.gone.signal, facts.client)
+    if (res.destroyed) {
+      releaseSlot()
+      facts.decision = 'abandoned'
+      return
+    }
+    res.once('close', releaseSlot)
     facts.decision = 'allow'
     if (decision.identity !== null) o.lastUsed.note(decision.identity.tokenId)
     if (o.isClosing()) res.setHeader('Connection', 'close')

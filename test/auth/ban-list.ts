@@ -1,10 +1,10 @@
 import t from 'tap'
 import { ManualClock } from '../../src/clock.js'
-import { BanList } from '../../src/auth/ban-list.js'
+import { InMemoryBanList } from '../../src/auth/ban-list.js'
 
-const make = (over: Partial<ConstructorParameters<typeof BanList>[0]> = {}) => {
+const make = (over: Partial<ConstructorParameters<typeof InMemoryBanList>[0]> = {}) => {
   const clock = new ManualClock(0)
-  const bans = new BanList({ enabled: true, maxFailures: 3, windowMs: 180_000, banMs: 3_600_000, allowlist: ['10.0.0.9'], clock, ...over })
+  const bans = new InMemoryBanList({ enabled: true, maxFailures: 3, windowMs: 180_000, banMs: 3_600_000, allowlist: ['10.0.0.9'], clock, ...over })
   return { clock, bans }
 }
 
@@ -31,14 +31,27 @@ t.test('failures spread wider than the window do not ban', async t => {
   t.notOk(bans.isBanned('a'))
 })
 
-t.test('a success resets the count', async t => {
-  const { bans } = make()
-  bans.recordFailure('a')
-  bans.recordFailure('a')
-  bans.recordSuccess('a')
-  bans.recordFailure('a')
-  bans.recordFailure('a')
-  t.notOk(bans.isBanned('a'))
+t.test('failures age out one by one: the window slides', async t => {
+  const { clock, bans } = make()
+  bans.recordFailure('a') // t=0
+  clock.advance(100_000)
+  bans.recordFailure('a') // t=100 s
+  clock.advance(80_000)
+  t.equal(bans.recordFailure('a'), false, 'at t=180 s the first failure has aged out: two in the window')
+  clock.advance(50_000)
+  t.equal(bans.recordFailure('a'), true, 'at t=230 s three failures lie within 180 s')
+})
+
+t.test('allow-list entries may be CIDR ranges', async t => {
+  const { bans } = make({ allowlist: ['10.0.0.0/8', 'fd00::/8'] })
+  for (let i = 0; i < 5; i++) {
+    bans.recordFailure('10.9.8.7')
+    bans.recordFailure('fd00::1')
+    bans.recordFailure('192.0.2.1')
+  }
+  t.notOk(bans.isBanned('10.9.8.7'))
+  t.notOk(bans.isBanned('fd00::1'))
+  t.ok(bans.isBanned('192.0.2.1'))
 })
 
 t.test('allow-listed addresses and the off-switch', async t => {

@@ -2,7 +2,9 @@
 // address, that address is refused with 403 before any database or bcrypt
 // work — even with a valid token — until ban_time_ms has passed. Only
 // presented-and-refused credentials count (git's first request never has
-// any); a success resets the count; allow-listed addresses are never banned;
+// any); a success does not clear earlier failures (they age out of the
+// window), so "wrong, wrong, right" repeated still bans; allow-listed
+// addresses are never banned;
 // and X-Forwarded-For only names the client when the peer is a trusted proxy.
 import t, { type Test } from 'tap'
 import { startGitward, type Harness } from '../helpers/gitward.js'
@@ -20,6 +22,12 @@ async function setup(t: Test, config: Record<string, string> = {}): Promise<{ h:
   // (a lookup and a bcrypt compare each).
   const wrong = formatToken('gwpat-', m.id, 'W'.repeat(32))
   return { h, token: m.token, wrong }
+}
+
+/** A well-formed token with the right id and the n-th wrong secret. */
+function wrongSecret(token: string, n: number): string {
+  const id = token.slice('gwpat-'.length, 'gwpat-'.length + 12)
+  return formatToken('gwpat-', id, String(n).padStart(32, 'W'))
 }
 
 const pull = (h: Harness, authorization?: string, extra: ReadonlyArray<readonly [string, string]> = []): Promise<Answer> =>
@@ -62,13 +70,30 @@ t.test('credential-less requests never count toward a ban', async t => {
   t.equal(clone.code, 0, 'git (whose first request has no credentials) clones')
 })
 
-t.test('a success resets the failure count', async t => {
-  const { h, token, wrong } = await setup(t)
-  for (let round = 0; round < 3; round++) {
-    t.equal((await pull(h, basic(wrong))).status, 401)
-    t.equal((await pull(h, basic(wrong))).status, 401)
-    t.equal((await pull(h, basic(token))).status, 200, `round ${round + 1}: two failures then a success: 200`)
+t.test('a flood of wrong, wrong, right from one address is banned: a success clears nothing', async t => {
+  // Before, each success wiped the count, so this pattern never banned and
+  // kept the bcrypt pool busy for ever.
+  const { h, token } = await setup(t, { ban_max_failures: '5' })
+  const statuses: number[] = []
+  for (let round = 0; round < 4; round++) {
+    // Distinct wrong secrets, each a real compare.
+    for (const w of [wrongSecret(token, round * 2), wrongSecret(token, round * 2 + 1)]) statuses.push((await pull(h, basic(w))).status)
+    statuses.push((await pull(h, basic(token))).status)
   }
+  t.same(statuses.slice(0, 7), [401, 401, 200, 401, 401, 200, 401], 'the fifth failure bans…')
+  t.same(statuses.slice(7), [403, 403, 403, 403, 403], '…and the right token no longer helps')
+})
+
+t.test('a user who mistypes twice loses nothing, and old failures age out of the window', async t => {
+  const { h, token, wrong } = await setup(t, { ban_window_ms: '60000' })
+  t.equal((await pull(h, basic(wrong))).status, 401)
+  t.equal((await pull(h, basic(wrong))).status, 401)
+  t.equal((await pull(h, basic(token))).status, 200, 'two mistakes under a threshold of three: still served')
+  t.equal((await pull(h, basic(token))).status, 200)
+  h.clock.advance(60_000)
+  t.equal((await pull(h, basic(wrong))).status, 401, 'a window later the earlier two no longer count')
+  t.equal((await pull(h, basic(wrong))).status, 401)
+  t.equal((await pull(h, basic(token))).status, 200)
 })
 
 t.test('an allow-listed address is never banned', async t => {

@@ -15,7 +15,7 @@ import { createGate } from '../../src/front/gate.js'
 import { createTokenVerifier } from '../../src/auth/token-verifier.js'
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js'
 import { createConcurrencyLimiter } from '../../src/limits/concurrency-limiter.js'
-import { BanList } from '../../src/auth/ban-list.js'
+import { InMemoryBanList } from '../../src/auth/ban-list.js'
 import { LastUsedRecorder } from '../../src/auth/last-used-recorder.js'
 import { silentLogger } from '../../src/log/logger.js'
 import { formatToken, newSecret, newTokenId } from '../../src/auth/token-format.js'
@@ -37,8 +37,9 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
       ? createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 0, queueTimeoutMs: 1, what: 'token checks' })
       : createConcurrencyLimiter({ maxConcurrent: 2, maxQueue: 2, queueTimeoutMs: 1000, what: 'token checks' }),
   })
-  const bans = new BanList({ enabled: true, maxFailures: 1, windowMs: 60_000, banMs: 60_000, allowlist: [], clock })
+  const bans = new InMemoryBanList({ enabled: true, maxFailures: 1, windowMs: 60_000, banMs: 60_000, allowlist: [], clock })
   const gate = createGate({
+    clientGitSlots: createConcurrencyLimiter({ maxConcurrent: 10, queueTimeoutMs: 1000, maxConcurrentPerKey: 2 }),
     store: { findProject: where === 'project' ? fail : async () => ({ id: 1, path: 'acme/app', visibility: 'private', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none' }) },
     verifier,
     bans,

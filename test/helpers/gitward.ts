@@ -51,6 +51,8 @@ export interface MintOptions {
   role?: Role
   expiresAt?: string | null
   name?: string
+  /** bcrypt cost of the stored hash (default 4, cheap); 10 is the production default. */
+  bcryptCost?: number
 }
 
 export interface Harness {
@@ -121,7 +123,7 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
     mint: async o => {
       const target = o.project !== undefined ? { kind: 'project' as const, path: o.project } : { kind: 'group' as const, path: o.group ?? '' }
       const m = await mintToken(
-        { store: admin, hasher, random: randomBytes, tokenPrefix: config.token_prefix },
+        { store: admin, hasher: o.bcryptCost === undefined ? hasher : bcryptHasher(o.bcryptCost), random: randomBytes, tokenPrefix: config.token_prefix },
         {
           name: o.name ?? 'test token',
           target,
