@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { isGitwardError } from '../errors.js'
 import { inspectSqliteDatabase } from '../store/sqlite-inspect.js'
-import { describeServer, isPostgresUrl } from '../store/postgres/connection.js'
+import { describeServer, isPostgresUrl } from '../store/postgres/url.js'
 import type { Store } from '../store/store.js'
 import { fail, ok, warn, type CheckResult } from './check-result.js'
 import { checkOwnerAndMode, missing, type Identity } from './file-access.js'

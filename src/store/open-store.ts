@@ -3,8 +3,7 @@
 // number of instances); anything else is a SQLite file.
 import type { Clock } from '../clock.js'
 import type { Logger } from '../log/logger.js'
-import { isPostgresUrl } from './postgres/connection.js'
-import { openPostgresStore } from './postgres/postgres-store.js'
+import { isPostgresUrl } from './postgres/url.js'
 import { openSqliteStore } from './sqlite-store.js'
 import type { Store } from './store.js'
 
@@ -23,8 +22,10 @@ export interface OpenStoreOptions {
 
 export { isPostgresUrl }
 
-export function openStore(options: OpenStoreOptions): Promise<Store> {
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (isPostgresUrl(options.db)) {
+    // Loaded only when used: a SQLite deployment never carries the driver.
+    const { openPostgresStore } = await import('./postgres/postgres-store.js')
     return openPostgresStore({
       url: options.db,
       clock: options.clock,

@@ -13,7 +13,7 @@ import { createLineBatcher } from '../../log/line-batcher.js'
 import { startApp, type App } from '../../app.js'
 import type { Clock } from '../../clock.js'
 import { isPostgresUrl, openStore } from '../../store/open-store.js'
-import { describeServer } from '../../store/postgres/connection.js'
+import { describeServer } from '../../store/postgres/url.js'
 import { tokenPatterns } from '../../auth/token-format.js'
 
 export interface ServeIo {

@@ -14,25 +14,10 @@
 import pg from 'pg'
 import type { Logger } from '../../log/logger.js'
 
-export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db)
-
-/**
- * user@host:port/database for messages and logs: never the password, never
- * the query string (which may carry file paths of keys).
- */
-export function describeServer(db: string): string {
-  let u: URL
-  try {
-    u = new URL(db)
-  } catch {
-    return 'postgres://(unparsable connection string)'
-  }
-  const user = u.username === '' ? '' : `${decodeURIComponent(u.username)}@`
-  const socketHost = u.searchParams.get('host')
-  const host = u.hostname !== '' ? u.host : socketHost !== null ? socketHost : '(PGHOST)'
-  const database = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : '(PGDATABASE)'
-  return `postgres://${user}${host}/${database}`
-}
+// Re-exported: the pure parts live in url.ts, which does not load the driver.
+import { describeServer } from './url.js'
+export { describeServer }
+export { isPostgresUrl } from './url.js'
 
 export interface PoolOptions {
   /** The postgres:// connection string. */
