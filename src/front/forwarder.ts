@@ -1,17 +1,22 @@
-// Forwards an authorized request upstream with http-proxy-3, streaming both
-// ways with backpressure. The caller hands over the canonical URL and the
-// complete header set; nothing of the client's request line or headers is
-// forwarded unless it is in that set.
+// Forwards an authorized request upstream over one keep-alive connection
+// pool, streaming both ways with backpressure: the request body is piped to
+// the upstream request, the upstream response is piped to the client. The
+// caller hands over the canonical URL and the complete header set; nothing
+// of the client's request line or headers is forwarded unless it is in that
+// set, and of the upstream's answer only hop-by-hop framing is dropped.
+//
+// A plain pipe, not a proxy library: it is all gitward needs, and every
+// failure is handled here in one place (docs/performance.md measured the
+// difference in memory and per-request cost).
 //
 // The body source is a parameter: a later rule check can read the start of a
 // receive-pack body (the ref-update commands), decide, and hand the stream it
 // has started reading to forward() as `body`.
 import http from 'node:http'
 import https from 'node:https'
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import type { Readable } from 'node:stream'
-import { createProxyServer } from 'http-proxy-3'
 import type { Logger } from '../log/logger.js'
 import { sendText } from '../http/plain-text.js'
 
@@ -38,69 +43,107 @@ export interface Forwarder {
   close(): void
 }
 
+// Framing belongs to each connection, not to the message: Node writes its
+// own on the client side.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+])
+
+const MSG_UNAVAILABLE = 'The git backend is unavailable; try again later or tell the server administrator.'
+
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const { target, logger } = options
   // Keep-alive to the upstream: no TCP or socket set-up per request.
   const agentOptions = { keepAlive: true, maxSockets: 512, maxFreeSockets: 64 }
-  const agent =
-    target.kind === 'url' && target.url.startsWith('https:')
-      ? new https.Agent(agentOptions)
-      : new http.Agent(agentOptions)
-  const proxyTarget =
+  const secure = target.kind === 'url' && target.url.startsWith('https:')
+  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
+  const request = secure ? https.request : http.request
+  // Where each request goes: a socket path, or the URL's host, port and
+  // path prefix (the canonical URL is appended to it).
+  const base: http.RequestOptions =
     target.kind === 'socket'
-      ? { socketPath: target.path, host: 'localhost', port: 80, protocol: 'http:' }
-      : target.url
-  const proxy = createProxyServer({
-    target: proxyTarget,
-    agent,
-    xfwd: false,
-    // The Host is already gitward's choice (upstream-headers.ts), for socket
-    // and URL targets alike; the proxy must not substitute its own.
-    changeOrigin: false,
-    proxyTimeout: options.upstreamTimeoutMs,
-  })
-
-  // Without this a proxy-level error would be thrown as an 'error' event.
-  proxy.on('error', (error, _req, res) => {
-    logger.warn('upstream error', { error })
-    if ('writeHead' in res) upstreamFailed(res)
-    else res.destroy()
-  })
-
-  // The upstream request of each client request, so a body that fails (cut
-  // off, or over the gate's size limit) can abort it: the upstream would
-  // otherwise wait for the rest until its timeout.
-  const upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>()
-  proxy.on('proxyReq', (proxyReq, req) => {
-    upstreamRequests.set(req, proxyReq)
-  })
-
-  proxy.on('proxyRes', (proxyRes, _req, res) => {
-    // An upstream that dies mid-response must not leave the client waiting
-    // for bytes that will never come: cut the client connection too.
-    proxyRes.on('close', () => {
-      if (!proxyRes.complete) res.destroy()
-    })
-    proxyRes.on('error', () => res.destroy())
-  })
+      ? { socketPath: target.path }
+      : (() => {
+          const u = new URL(target.url)
+          return {
+            protocol: u.protocol,
+            hostname: u.hostname.replace(/^\[|\]$/g, ''),
+            port: u.port === '' ? (secure ? 443 : 80) : Number(u.port),
+          }
+        })()
+  const prefix = target.kind === 'url' ? new URL(target.url).pathname.replace(/\/+$/, '') : ''
 
   function upstreamFailed(res: ServerResponse): void {
     if (res.headersSent) res.destroy()
-    else sendText(res, 502, 'The git backend is unavailable; try again later or tell the server administrator.', { close: true })
+    else sendText(res, 502, MSG_UNAVAILABLE, { close: true })
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, request: ForwardRequest): void {
-    // The request line and headers become exactly what the gate built.
-    req.url = request.url
-    req.headers = request.headers as IncomingMessage['headers']
-    const body = request.body
-    body?.once('error', () => {
-      upstreamRequests.get(req)?.destroy()
-    })
-    void proxy.web(req, res, body === undefined ? {} : { buffer: body }, (error: Error) => {
-      logger.warn('upstream request failed', { error, url: request.url })
+  function forward(req: IncomingMessage, res: ServerResponse, forwarded: ForwardRequest): void {
+    const body = forwarded.body ?? req
+    let failed = false
+    const fail = (what: string, error: Error): void => {
+      if (failed) return
+      failed = true
+      logger.warn(what, { error, url: forwarded.url })
       upstreamFailed(res)
+    }
+    const upstream = request({
+      ...base,
+      agent,
+      method: req.method ?? 'GET',
+      path: prefix + forwarded.url,
+      // Exactly the gate's header set, Host included (upstream-headers.ts);
+      // only a caller that chose none gets the target's own.
+      headers: forwarded.headers,
+      setHost: forwarded.headers['host'] === undefined,
     })
+    // An upstream silent for this long, before or during its answer, is abandoned.
+    upstream.setTimeout(options.upstreamTimeoutMs, () => {
+      upstream.destroy(new Error(`the upstream was silent for ${options.upstreamTimeoutMs} ms`))
+    })
+    upstream.on('error', error => {
+      // Before the answer: 502. During it: the client is cut (fail() sees
+      // headersSent), so it cannot take a partial pack for a whole one.
+      if (!res.writableEnded) fail('upstream request failed', error)
+    })
+    upstream.on('response', (answer: IncomingMessage) => {
+      const headers: OutgoingHttpHeaders = Object.create(null)
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
+      }
+      try {
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers)
+      } catch (error) {
+        answer.destroy()
+        fail('upstream answer could not be relayed', error as Error)
+        return
+      }
+      // An upstream that dies mid-response must not leave the client waiting
+      // for bytes that will never come: cut the client connection too.
+      answer.on('error', () => res.destroy())
+      answer.on('close', () => {
+        if (!answer.complete) res.destroy()
+      })
+      answer.pipe(res)
+    })
+    // The client left, or the gate answered on its own (a negotiation body
+    // over its limit): nobody reads the answer any more, so the upstream
+    // request (and the git process behind it) is stopped.
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy()
+    })
+    // A body that fails (cut off, or over the gate's size limit) never ends:
+    // the upstream would wait for the rest until its timeout.
+    body.once('error', () => upstream.destroy())
+    body.pipe(upstream)
   }
 
   function reachable(timeoutMs: number): Promise<boolean> {
@@ -127,7 +170,6 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     forward,
     reachable,
     close: () => {
-      proxy.close()
       agent.destroy()
     },
   }

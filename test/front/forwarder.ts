@@ -103,3 +103,64 @@ t.test('an upstream that is down gives a plain 502', async t => {
   t.match(r.headers['content-type'], /^text\/plain; charset=utf-8/)
   t.match(r.body, /The git backend is unavailable/)
 })
+
+t.test('an upstream silent past upstream_timeout_ms gives a 502', async t => {
+  const up = await listen(() => {
+    // never answers
+  })
+  t.teardown(() => {
+    up.server.closeAllConnections()
+    up.server.close()
+  })
+  const f = createForwarder({ target: { kind: 'url', url: `http://127.0.0.1:${up.port}` }, logger: silentLogger, upstreamTimeoutMs: 300 })
+  const { server, port } = await listen((req, res) => f.forward(req, res, { url: '/x', headers: {} }))
+  t.teardown(() => {
+    f.close()
+    server.closeAllConnections()
+    server.close()
+  })
+  const r = await post(port, '')
+  t.equal(r.status, 502)
+})
+
+t.test('a client that leaves mid-answer stops the upstream request', async t => {
+  let upstreamClosed: () => void = () => {}
+  const closedUpstream = new Promise<void>(resolve => (upstreamClosed = resolve))
+  const up = await listen((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    res.write('x'.repeat(1000))
+    res.on('close', () => upstreamClosed())
+  })
+  t.teardown(() => {
+    up.server.closeAllConnections()
+    up.server.close()
+  })
+  const port = await front(t, up.port, (req, res, f) => f.forward(req, res, { url: '/x', headers: {} }))
+  await new Promise<void>(resolve => {
+    const req = http.request({ port, host: '127.0.0.1', method: 'GET', path: '/' }, res => {
+      res.once('data', () => {
+        req.destroy()
+        resolve()
+      })
+    })
+    req.on('error', () => {})
+    req.end()
+  })
+  await closedUpstream
+  t.pass('the upstream saw its request end')
+})
+
+t.test("hop-by-hop headers of the upstream's answer are not relayed; the others are", async t => {
+  const up = await listen((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement', 'cache-control': 'no-cache', 'keep-alive': 'timeout=99', 'x-extra': 'kept' })
+    res.end('body')
+  })
+  t.teardown(() => up.server.close())
+  const port = await front(t, up.port, (req, res, f) => f.forward(req, res, { url: '/x', headers: {} }))
+  const r = await post(port, '')
+  t.equal(r.status, 200)
+  t.equal(r.body, 'body')
+  t.equal(r.headers['content-type'], 'application/x-git-upload-pack-advertisement')
+  t.equal(r.headers['x-extra'], 'kept')
+  t.not(r.headers['keep-alive'], 'timeout=99')
+})
