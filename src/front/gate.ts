@@ -171,12 +171,15 @@ export function createGate(o: GateOptions): Gate {
     facts.project = c.project
     facts.service = c.service
 
+    const creds = parseCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes })
     if (o.bans.isBanned(facts.client)) {
       metrics.tokenCheck('banned')
+      // The id a well-formed token claims (pure parsing, no lookup or
+      // compare), so the log names the token a banned client keeps sending.
+      if (creds.kind === 'token') facts.tokenId = o.verifier.claimedId(creds.token)
       return refuse(403, MSG_BANNED, 'deny:banned')
     }
 
-    const creds = parseCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes })
     let check: TokenCheck
     switch (creds.kind) {
       case 'none':

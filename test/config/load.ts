@@ -117,3 +117,14 @@ t.test('docs/configuration.md documents every key', async t => {
   const text = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8')
   for (const key of CONFIG_KEYS) t.match(text, new RegExp(`^\\| \`${key}\` \\|`, 'm'), key)
 })
+
+t.test('upstream_host is a host name or address with an optional port', async t => {
+  const load = (value: string): unknown => loadConfig({ flags: {}, env: { GITWARD_UPSTREAM_HOST: value }, cwd: '/' })
+  for (const ok of ['localhost', 'git.internal', 'git.internal:8081', '127.0.0.1:80', '[::1]:8081', '[::1]']) {
+    t.equal((load(ok) as { upstream_host: string }).upstream_host, ok, ok)
+  }
+  for (const bad of ['', 'a b', 'host/path', 'user@host', 'host:port', '-lead', 'x'.repeat(300)]) {
+    t.throws(() => load(bad), { message: /upstream_host .* must be a host name or address/ }, JSON.stringify(bad))
+  }
+  t.equal(loadConfig({ flags: {}, env: {}, cwd: '/' }).upstream_host, null, 'not set by default')
+})

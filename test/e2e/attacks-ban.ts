@@ -53,6 +53,9 @@ t.test('three refused tokens ban the address: the fourth request, with a valid t
   t.not(clone.code, 0, 'git clone fails')
   t.match(clone.stderr, BANNED, 'and git shows why')
   t.equal(h.app.verifier.stats.compares, compares, 'still no compare')
+  const banned = requestLines(h).filter(l => l.decision === 'deny:banned')
+  t.ok(banned.some(l => l.tokenId === token.slice('gwpat-'.length, 'gwpat-'.length + 12)), 'the log names the id the banned client claimed')
+  t.ok(banned.some(l => l.tokenId === undefined), 'and no id when none was sent')
   await w.untouched(t, 'banned address')
 })
 
