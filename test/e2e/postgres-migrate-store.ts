@@ -27,6 +27,10 @@ if (cluster !== null) {
     t.equal(rotated.code, 0, rotated.stderr)
     lite.tokens.push(rotated.stdout.trim())
     t.equal((await lite.cli(['group', 'set', 'other', '--project-token-creation', 'disabled'])).code, 0)
+    await lite.admin.protectRef(
+      { refKind: 'tag', owner: { kind: 'group', path: 'acme' }, pattern: 'v*', level: 'maintainer', allowForcePush: false },
+      { user: 'test' },
+    )
     // A push, so last_used_at is set on some rows.
     const wc = await makeWorkingCopy(lite, 'wc')
     t.equal((await lite.git(['push', lite.repoUrl('acme/app', kept.token), 'main'], { cwd: wc })).code, 0)
@@ -36,7 +40,7 @@ if (cluster !== null) {
     const url = await cluster.createDatabase()
     const copied = await lite.cli(['migrate-store', '--to', url, '--json'])
     t.equal(copied.code, 0, copied.stderr)
-    t.same(JSON.parse(copied.stdout), { projects: 3, groupSettings: 1, tokens: 5, audit: 10 })
+    t.match(JSON.parse(copied.stdout), { projects: 3, group_settings: 1, tokens: 5, protected_refs: 1 })
     t.match(copied.stderr, /one transaction; the counts and every token hash were verified/)
     await lite.admin.close()
 
@@ -49,6 +53,8 @@ if (cluster !== null) {
     t.same(await after.listTokens({ all: true }), await before.listTokens({ all: true }))
     t.same(await after.listAudit(), await before.listAudit())
     t.same(await after.getGroupSettings('other'), await before.getGroupSettings('other'))
+    t.same(await after.listProtectedRefs(), await before.listProtectedRefs())
+    t.equal((await after.listProtectedRefs()).length, 1)
     // New rows continue the numbering instead of colliding with copied ids.
     const next = await after.createProject({ path: 'new/one', visibility: 'private' }, { user: 'test' })
     t.equal(next.id, Math.max(...(await before.listProjects()).map(p => p.id)) + 1)

@@ -16,6 +16,7 @@ import { infoRefsUrl, request } from '../helpers/e2e-http.js'
 import { runGitward, serveEnv, startServeProcess, type ServeProcess } from '../helpers/e2e-serve-process.js'
 import { makeGitClient } from '../helpers/git-client.js'
 import { startPostgresCluster } from '../helpers/postgres-cluster.js'
+import { formatToken } from '../../src/auth/token-format.js'
 
 const REFUSED = 'The access token was refused: it may be mistyped, expired or revoked.'
 
@@ -142,6 +143,26 @@ if (cluster !== null) {
     }
     for (const s of servers) s.child.kill('SIGTERM')
     for (const s of servers) t.equal((await s.exited).code, 0)
+  })
+
+  t.test('the brute-force ban is per instance: N instances allow at most N x ban_max_failures guesses (docs/deploy.md)', async t => {
+    const db = await cluster.createDatabase()
+    const config = { ban_max_failures: '3', ban_time_ms: '60000' }
+    const a = await startGitward(t, { db, config })
+    const b = await startGitward(t, { db, config, repos: a.repos })
+    await a.createProject('acme/app')
+    const m = await a.mint({ project: 'acme/app' })
+    b.tokens.push(m.token)
+    const wrong = formatToken('gwpat-', m.id, 'W'.repeat(32))
+    const pull = (h: Harness, token: string) => request(infoRefsUrl(h.url, 'acme/app', 'git-upload-pack'), { token })
+    for (let i = 0; i < 3; i++) t.equal((await pull(a, wrong)).status, 401, `instance 1, guess ${i + 1}`)
+    t.equal((await pull(a, m.token)).status, 403, 'instance 1 bans after its own 3 failures')
+    // The counters are not shared: instance 2 has seen no failure yet.
+    t.equal((await pull(b, m.token)).status, 200, 'instance 2 has not banned the address')
+    for (let i = 0; i < 3; i++) t.equal((await pull(b, wrong)).status, 401, `instance 2, guess ${i + 1}`)
+    t.equal((await pull(b, m.token)).status, 403, 'instance 2 bans after its own 3 failures')
+    t.equal((await pull(a, wrong)).status, 403, 'instance 1 still refuses before any check')
+    // 2 instances x 3 = 6 guesses in all got a 401 before every instance banned.
   })
 
   // Last: it stops the cluster.

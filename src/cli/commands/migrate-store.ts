@@ -35,13 +35,8 @@ export function registerMigrateStoreCommand(program: Command, ctx: CliContext): 
       } else {
         ctx.io.stdout(
           formatTable(
-            ['COPIED', 'ROWS'],
-            [
-              ['projects', String(counts.projects)],
-              ['group settings', String(counts.groupSettings)],
-              ['tokens', String(counts.tokens)],
-              ['audit entries', String(counts.audit)],
-            ],
+            ['TABLE', 'ROWS COPIED'],
+            Object.entries(counts).map(([table, n]) => [table, String(n)]),
           ),
         )
       }

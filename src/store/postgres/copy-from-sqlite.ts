@@ -1,12 +1,16 @@
 // `gitward migrate-store`: the way from one machine to many. Copies every
-// row of a SQLite store — projects, group settings, tokens (hashes exactly
-// as stored, so every token minted before keeps working), the audit trail —
-// into an EMPTY PostgreSQL database, in one transaction: the target either
-// gets everything, verified, or nothing.
+// row of every table of a SQLite store — projects, group settings, tokens
+// (hashes exactly as stored, so every token minted before keeps working),
+// protected refs, the audit trail, whatever later migrations add — into an
+// EMPTY PostgreSQL database, in one transaction: the target either gets
+// everything, verified, or nothing.
 //
-// Rows are copied as they are, ids included (projects and audit keep their
-// numbers, so tokens keep their project and the audit keeps its order); no
-// rule is applied, nothing is re-validated or rewritten.
+// The copy is generic over the schema: both engines run the same numbered
+// migrations with the same tables and columns (test/store/postgres-store.ts
+// checks that), so it reads the table list and columns from SQLite and the
+// column types from PostgreSQL. Rows are copied as they are, ids included
+// (projects and audit entries keep their numbers); no rule is applied,
+// nothing is re-validated or rewritten.
 import fs from 'node:fs'
 import path from 'node:path'
 import type pg from 'pg'
@@ -21,122 +25,126 @@ import { ADMIN_WRITE_LOCK } from './locks.js'
 import { migratePostgres } from './migrate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
 
-export interface StoreCounts {
-  projects: number
-  groupSettings: number
-  tokens: number
-  audit: number
+/** Rows copied, by table name. */
+export type StoreCounts = Record<string, number>
+
+interface TableCopy {
+  name: string
+  columns: string[]
+  primaryKey: string | null
+  /** Columns referring to another row of the same table (tokens.rotated_from): set after every row exists. */
+  selfReferences: string[]
+  /** Tables this one refers to, which must be filled first. */
+  dependsOn: string[]
+  rows: Array<Record<string, unknown>>
 }
 
-interface Snapshot {
-  projects: Array<{ id: number; path: string; visibility: string; created_at: string }>
-  groupSettings: Array<{ path: string; project_token_creation: string; updated_at: string }>
-  tokens: Array<{
-    id: string
-    name: string
-    project_id: number | null
-    group_path: string | null
-    role: string
-    scopes: string
-    secret_hash: string
-    expires_at: string | null
-    created_at: string
-    last_used_at: string | null
-    revoked_at: string | null
-    rotated_from: string | null
-  }>
-  audit: Array<{ id: number; at: string; actor: string; action: string; target: string; details: string }>
-}
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`
 
-const countsOf = (s: Snapshot): StoreCounts => ({
-  projects: s.projects.length,
-  groupSettings: s.groupSettings.length,
-  tokens: s.tokens.length,
-  audit: s.audit.length,
-})
-
-/** Every row, read in one read transaction: a consistent snapshot even while a server writes. */
-function readSnapshot(db: Database.Database, file: string): Snapshot {
+/** Every table with its rows, read in one read transaction: a consistent snapshot even while a server writes. */
+function readSnapshot(db: Database.Database, file: string): TableCopy[] {
   return guarded(file, () =>
-    db.transaction(() => ({
-      projects: db.prepare('SELECT id, path, visibility, created_at FROM projects ORDER BY id').all() as Snapshot['projects'],
-      groupSettings: db.prepare('SELECT path, project_token_creation, updated_at FROM group_settings ORDER BY path').all() as Snapshot['groupSettings'],
-      tokens: db
-        .prepare(
-          `SELECT id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, last_used_at, revoked_at, rotated_from
-             FROM tokens ORDER BY created_at, id`,
-        )
-        .all() as Snapshot['tokens'],
-      audit: db.prepare('SELECT id, at, actor, action, target, details FROM audit ORDER BY id').all() as Snapshot['audit'],
-    }))(),
+    db.transaction(() => {
+      const names = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map(r => r.name)
+      return names.map(name => {
+        const info = db.prepare('SELECT name, pk FROM pragma_table_info(?) ORDER BY cid').all(name) as Array<{ name: string; pk: number }>
+        const keys = db.prepare('SELECT "table" AS target, "from" AS col FROM pragma_foreign_key_list(?)').all(name) as Array<{ target: string; col: string }>
+        const pk = info.filter(c => c.pk > 0).sort((a, b) => a.pk - b.pk)
+        // (A WITHOUT ROWID table such as tokens has no rowid to order by.)
+        const order = pk.length > 0 ? pk.map(c => quote(c.name)).join(', ') : 'rowid'
+        return {
+          name,
+          columns: info.map(c => c.name),
+          primaryKey: pk.length === 1 ? (pk[0]?.name ?? null) : null,
+          selfReferences: keys.filter(k => k.target === name).map(k => k.col),
+          dependsOn: keys.filter(k => k.target !== name).map(k => k.target),
+          rows: db.prepare(`SELECT * FROM ${quote(name)} ORDER BY ${order}`).all() as Array<Record<string, unknown>>,
+        }
+      })
+    })(),
   )
 }
 
-async function countRows(client: pg.ClientBase): Promise<StoreCounts> {
-  const r = await client.query<{ projects: number; group_settings: number; tokens: number; audit: number }>(
-    `SELECT (SELECT count(*) FROM projects)::int AS projects, (SELECT count(*) FROM group_settings)::int AS group_settings,
-            (SELECT count(*) FROM tokens)::int AS tokens, (SELECT count(*) FROM audit)::int AS audit`,
-  )
-  const row = r.rows[0]
-  if (row === undefined) throw new Error('counting rows returned nothing')
-  return { projects: row.projects, groupSettings: row.group_settings, tokens: row.tokens, audit: row.audit }
+/** Referenced tables first. */
+function fillOrder(tables: TableCopy[]): TableCopy[] {
+  const done = new Set<string>()
+  const out: TableCopy[] = []
+  let progress = true
+  while (out.length < tables.length && progress) {
+    progress = false
+    for (const t of tables) {
+      if (done.has(t.name) || !t.dependsOn.every(d => done.has(d))) continue
+      out.push(t)
+      done.add(t.name)
+      progress = true
+    }
+  }
+  if (out.length < tables.length) throw new Error('the tables refer to each other in a cycle; cannot order the copy')
+  return out
 }
 
-const total = (c: StoreCounts): number => c.projects + c.groupSettings + c.tokens + c.audit
+async function countRows(client: pg.ClientBase, tables: readonly string[]): Promise<StoreCounts> {
+  const counts: StoreCounts = Object.create(null) as StoreCounts
+  for (const table of tables) {
+    const r = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quote(table)}`)
+    counts[table] = r.rows[0]?.n ?? 0
+  }
+  return counts
+}
 
-async function insertAll(client: pg.ClientBase, s: Snapshot): Promise<void> {
-  const col = <T, K extends keyof T>(rows: T[], key: K): Array<T[K]> => rows.map(r => r[key])
-  await client.query(
-    `INSERT INTO projects (id, path, visibility, created_at)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[])`,
-    [col(s.projects, 'id'), col(s.projects, 'path'), col(s.projects, 'visibility'), col(s.projects, 'created_at')],
+async function copyTable(client: pg.ClientBase, table: TableCopy): Promise<void> {
+  const types = await client.query<{ column_name: string; udt_name: string; is_identity: string }>(
+    "SELECT column_name, udt_name, is_identity FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+    [table.name],
   )
-  await client.query(
-    `INSERT INTO group_settings (path, project_token_creation, updated_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])`,
-    [col(s.groupSettings, 'path'), col(s.groupSettings, 'project_token_creation'), col(s.groupSettings, 'updated_at')],
+  const typeOf = new Map(types.rows.map(r => [r.column_name, r.udt_name]))
+  for (const column of table.columns) {
+    if (!typeOf.has(column)) {
+      throw new GitwardError('DB_UNAVAILABLE', `the PostgreSQL table ${table.name} has no column ${column}; the two schemas differ, so nothing was copied.`)
+    }
+  }
+  if (table.rows.length > 0) {
+    const values = table.columns.map(c => table.rows.map(r => (table.selfReferences.includes(c) ? null : (r[c] ?? null))))
+    const unnest = table.columns.map((c, i) => `$${i + 1}::${typeOf.get(c) ?? 'text'}[]`).join(', ')
+    await client.query(`INSERT INTO ${quote(table.name)} (${table.columns.map(quote).join(', ')}) SELECT * FROM unnest(${unnest})`, values)
+  }
+  return Promise.resolve()
+}
+
+async function fillSelfReferences(client: pg.ClientBase, table: TableCopy): Promise<void> {
+  if (table.primaryKey === null) return
+  const pk = table.primaryKey
+  for (const column of table.selfReferences) {
+    const rows = table.rows.filter(r => r[column] !== null && r[column] !== undefined)
+    if (rows.length === 0) continue
+    await client.query(
+      `UPDATE ${quote(table.name)} SET ${quote(column)} = u.ref FROM unnest($1::text[], $2::text[]) AS u(key, ref) WHERE ${quote(table.name)}.${quote(pk)}::text = u.key`,
+      [rows.map(r => String(r[pk])), rows.map(r => String(r[column]))],
+    )
+  }
+}
+
+/** The next project or audit entry gets the next number, not a copied one. */
+async function advanceIdentities(client: pg.ClientBase, table: string): Promise<void> {
+  const ids = await client.query<{ column_name: string }>(
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
+    [table],
   )
-  // rotated_from points at another token: set once every token exists.
-  await client.query(
-    `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, last_used_at, revoked_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
-                          $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])`,
-    [
-      col(s.tokens, 'id'),
-      col(s.tokens, 'name'),
-      col(s.tokens, 'project_id'),
-      col(s.tokens, 'group_path'),
-      col(s.tokens, 'role'),
-      col(s.tokens, 'scopes'),
-      col(s.tokens, 'secret_hash'),
-      col(s.tokens, 'expires_at'),
-      col(s.tokens, 'created_at'),
-      col(s.tokens, 'last_used_at'),
-      col(s.tokens, 'revoked_at'),
-    ],
-  )
-  const rotated = s.tokens.filter(t => t.rotated_from !== null)
-  await client.query(
-    `UPDATE tokens SET rotated_from = u.rotated_from FROM unnest($1::text[], $2::text[]) AS u(id, rotated_from) WHERE tokens.id = u.id`,
-    [col(rotated, 'id'), col(rotated, 'rotated_from')],
-  )
-  await client.query(
-    `INSERT INTO audit (id, at, actor, action, target, details)
-     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::json[])`,
-    [col(s.audit, 'id'), col(s.audit, 'at'), col(s.audit, 'actor'), col(s.audit, 'action'), col(s.audit, 'target'), col(s.audit, 'details')],
-  )
-  // The next project or audit entry gets the next number, not a taken one.
-  for (const table of ['projects', 'audit']) {
-    await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${table}), false)`)
+  for (const { column_name: column } of ids.rows) {
+    await client.query(
+      `SELECT setval(pg_get_serial_sequence($1, $2), (SELECT coalesce(max(${quote(column)}), 0) + 1 FROM ${quote(table)}), false)`,
+      [quote(table), column],
+    )
   }
 }
 
 /** Every token id with its hash, byte for byte: what makes old tokens work after the move. */
-async function verifyTokens(client: pg.ClientBase, s: Snapshot): Promise<number> {
+async function matchingTokenHashes(client: pg.ClientBase, tokens: TableCopy | undefined): Promise<number> {
+  if (tokens === undefined || tokens.rows.length === 0) return 0
   const r = await client.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM tokens t JOIN unnest($1::text[], $2::text[]) AS u(id, secret_hash)
        ON t.id = u.id AND t.secret_hash = u.secret_hash`,
-    [s.tokens.map(t => t.id), s.tokens.map(t => t.secret_hash)],
+    [tokens.rows.map(t => String(t['id'])), tokens.rows.map(t => String(t['secret_hash']))],
   )
   return r.rows[0]?.n ?? 0
 }
@@ -156,13 +164,14 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<StoreC
     throw new GitwardError('NOT_FOUND', `there is no SQLite database at ${file} to copy; point --db at gitward's database file.`)
   }
   const sqlite = openDatabase({ file, busyTimeoutMs: 5000, ...(options.logger === undefined ? {} : { logger: options.logger }) })
-  let snapshot: Snapshot
+  let tables: TableCopy[]
   try {
-    snapshot = readSnapshot(sqlite, file)
+    tables = fillOrder(readSnapshot(sqlite, file))
   } finally {
     sqlite.close()
   }
-  const expected = countsOf(snapshot)
+  const names = tables.map(t => t.name)
+  const expected: StoreCounts = Object.fromEntries(tables.map(t => [t.name, t.rows.length]))
 
   const pool = createPool({
     url: options.postgresUrl,
@@ -187,17 +196,21 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<StoreC
       try {
         // No instance may change anything while the copy runs.
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADMIN_WRITE_LOCK.classId, ADMIN_WRITE_LOCK.objectId])
-        const before = await countRows(client)
-        if (total(before) > 0) {
+        const before = await countRows(client, names)
+        const held = Object.entries(before).filter(([, n]) => n > 0)
+        if (held.length > 0) {
           throw new GitwardError(
             'INVALID_ARGUMENT',
-            `the PostgreSQL database ${server} already holds gitward data (${before.projects} projects, ${before.tokens} tokens, ${before.audit} audit entries); migrate-store copies only into an empty database.`,
+            `the PostgreSQL database ${server} already holds gitward data (${held.map(([t, n]) => `${n} ${t}`).join(', ')}); migrate-store copies only into an empty database.`,
           )
         }
-        await insertAll(client, snapshot)
-        const after = await countRows(client)
-        const sameHashes = await verifyTokens(client, snapshot)
-        if (JSON.stringify(after) !== JSON.stringify(expected) || sameHashes !== expected.tokens) {
+        for (const table of tables) await copyTable(client, table)
+        for (const table of tables) await fillSelfReferences(client, table)
+        for (const table of tables) await advanceIdentities(client, table.name)
+        const after = await countRows(client, names)
+        const tokens = tables.find(t => t.name === 'tokens')
+        const sameHashes = await matchingTokenHashes(client, tokens)
+        if (JSON.stringify(after) !== JSON.stringify(expected) || sameHashes !== (tokens?.rows.length ?? 0)) {
           throw new GitwardError(
             'DB_UNAVAILABLE',
             `the copy into ${server} did not verify (read ${JSON.stringify(expected)}, found ${JSON.stringify(after)}, ${sameHashes} matching token hashes); nothing was kept.`,
