@@ -29,6 +29,7 @@ import { createGate } from './front/gate.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { GIT_SERVICES } from './git/service.js'
 import { createMetricsServer } from './metrics/metrics-server.js'
 import { AddressRanges } from './net/address-ranges.js'
 import { parseHostPort } from './config/load.js'
@@ -136,7 +137,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   }
 
   try {
-    const metrics = deps.metrics ?? createMetrics({ perProject: config.metrics_per_project, version: VERSION })
+    const metrics = deps.metrics ?? createMetrics({ perProject: config.metrics_per_project, version: VERSION, services: GIT_SERVICES })
     const hasher = deps.hasher ?? bcryptHasher(config.bcrypt_cost)
     const verifier = createTokenVerifier({
       prefix: config.token_prefix,

@@ -11,7 +11,6 @@
 // label (only with metrics_per_project) is the path of a registered project,
 // so its values are bounded by the project count.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { GIT_SERVICES } from '../git/service.js'
 
 export type TokenCheckOutcome = 'valid' | 'malformed' | 'banned' | 'unknown' | 'revoked' | 'expired' | 'mismatch'
 export type QueueName = 'git' | 'bcrypt'
@@ -75,9 +74,10 @@ export interface MetricsOptions {
   /** Add a project label (registered projects only). */
   perProject: boolean
   version: string
+  /** The closed set of service label values (git's services); anything else is "none". */
+  services: readonly string[]
 }
 
-const SERVICES: ReadonlySet<string> = new Set(GIT_SERVICES)
 const DB_ERROR_CODES: ReadonlySet<string> = new Set(['DB_BUSY', 'DB_UNAVAILABLE'])
 // Decisions are made by gitward's own code from closed sets; the pattern is a
 // second fence so a future decision string can never grow a label without bound.
@@ -109,6 +109,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registers = [registry]
   let sources: MetricsSources | null = null
   const perProject = options.perProject
+  const services: ReadonlySet<string> = new Set(options.services)
   const withProject = (labels: string[]): string[] => (perProject ? [...labels, 'project'] : labels)
 
   collectDefaultMetrics({ register: registry })
@@ -275,7 +276,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     collect: refresh,
   })
 
-  const serviceLabel = (service: string | undefined): string => (service !== undefined && SERVICES.has(service) ? service : 'none')
+  const serviceLabel = (service: string | undefined): string => (service !== undefined && services.has(service) ? service : 'none')
 
   const sink: MetricsSink = {
     request(o) {

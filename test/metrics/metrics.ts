@@ -2,6 +2,7 @@ import t from 'tap'
 import { register as globalRegistry } from 'prom-client'
 import { createMetrics, expiringWithin, noopMetrics, statusClass, type MetricsSources } from '../../src/metrics/metrics.js'
 import { GitwardError } from '../../src/errors.js'
+import { GIT_SERVICES } from '../../src/git/service.js'
 import { createConcurrencyLimiter, type WaitOutcome } from '../../src/limits/concurrency-limiter.js'
 import { parseExposition, prometheusParserMissing, sample } from '../helpers/prometheus-text.js'
 
@@ -29,8 +30,8 @@ t.test('status classes', async t => {
 })
 
 t.test('nothing is registered globally; two instances keep separate counts', async t => {
-  const a = createMetrics({ perProject: false, version: '1.2.3' })
-  const b = createMetrics({ perProject: false, version: '1.2.3' })
+  const a = createMetrics({ perProject: false, version: '1.2.3', services: GIT_SERVICES })
+  const b = createMetrics({ perProject: false, version: '1.2.3', services: GIT_SERVICES })
   a.sink.tokenCheck('valid')
   t.equal(globalRegistry.getMetricsAsArray().length, 0, "prom-client's global registry stays empty")
   t.match((await a.render()).body, /gitward_token_checks_total\{outcome="valid"\} 1/)
@@ -39,7 +40,7 @@ t.test('nothing is registered globally; two instances keep separate counts', asy
 })
 
 t.test('scrape-time values, a failing database, and bounded labels', { skip: prometheusParserMissing() ?? false }, async t => {
-  const m = createMetrics({ perProject: false, version: '1.2.3' })
+  const m = createMetrics({ perProject: false, version: '1.2.3', services: GIT_SERVICES })
   let down = false
   m.watch(
     sources({
@@ -97,7 +98,7 @@ t.test('scrape-time values, a failing database, and bounded labels', { skip: pro
 })
 
 t.test('per-project labels', async t => {
-  const m = createMetrics({ perProject: true, version: '0' })
+  const m = createMetrics({ perProject: true, version: '0', services: GIT_SERVICES })
   m.sink.request({ service: 'git-receive-pack', decision: 'allow', status: 200, durationSeconds: 1, bytesIn: 5, bytesOut: 6, project: 'acme/app' })
   m.sink.request({ service: 'git-receive-pack', decision: 'deny:project-unknown', status: 404, durationSeconds: 1, bytesIn: 5, bytesOut: 6, project: undefined })
   const body = (await m.render()).body
