@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import type { Actor, Store } from '../store/store.js'
 import type { AdminConfig, CliDeps } from './deps.js'
 import type { CliIo } from './io.js'
+import { administrator } from './administrator.js'
 
 /** Adds one command (or a group of subcommands) to the program. */
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void
@@ -63,7 +64,7 @@ export function createContext(io: CliIo, deps: CliDeps): CliContext {
         await store.close()
       }
     },
-    actor: () => ({ user: deps.userName() }),
+    actor: () => ({ user: administrator(io.env, deps.userName()) }),
     tokenPrefixes: () => [...prefixes],
     printJson: value => io.stdout(JSON.stringify(value, null, 2) + '\n'),
     setExitCode: code => {

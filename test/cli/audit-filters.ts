@@ -1,0 +1,68 @@
+// `gitward audit --since --action --target [--json]` and the administrator
+// the trail names (SUDO_USER through sudo), through the CLI function with an
+// injected clock.
+import t from 'tap'
+import path from 'node:path'
+import { ManualClock } from '../../src/clock.js'
+import { bcryptHasher } from '../../src/auth/hasher.js'
+import { run } from '../../src/cli/run.js'
+import { memoryIo } from '../../src/cli/io.js'
+import { administrator, parseReason } from '../../src/cli/administrator.js'
+import { formatToken, newSecret, newTokenId, tokenPatterns } from '../../src/auth/token-format.js'
+import { randomBytes } from 'node:crypto'
+
+t.test('filters, through the CLI', async t => {
+  const dir = t.testdir({ home: {} })
+  const clock = new ManualClock(new Date('2026-06-01T09:00:00Z'))
+  const env = { PATH: process.env['PATH'], HOME: path.join(dir, 'home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
+  const cli = async (argv: string[], extra: Record<string, string> = {}) => {
+    const io = memoryIo({ ...env, ...extra }, dir)
+    const code = await run(['--db', 'g.db', '--repos', 'repos', ...argv], io, { clock, userName: () => 'gitward', hasher: () => bcryptHasher(4) })
+    return { code, stdout: io.out.join(''), stderr: io.err.join('') }
+  }
+  t.equal((await cli(['repo', 'create', 'acme/app'])).code, 0)
+  clock.set(new Date('2026-06-02T10:00:00Z'))
+  const minted = await cli(['token', 'create', '--project', 'acme/app', '--name', 'ci', '--scopes', 'read_repository', '--json'], { SUDO_USER: 'alice' })
+  t.equal(minted.code, 0, minted.stderr)
+  const id = (JSON.parse(minted.stdout) as { id: string }).id
+  clock.set(new Date('2026-06-03T11:00:00Z'))
+  t.equal((await cli(['token', 'revoke', id], { SUDO_USER: 'bob' })).code, 0)
+
+  const json = async (...argv: string[]) => JSON.parse((await cli(['audit', '--json', ...argv])).stdout) as Array<{ action: string; actor: string; target: string; at: string }>
+  const all = await json()
+  t.same(all.map(e => [e.action, e.actor]), [['project.created', 'gitward'], ['token.created', 'alice'], ['token.revoked', 'bob']], 'SUDO_USER is the actor when set')
+  t.same((await json('--since', '2026-06-02')).map(e => e.action), ['token.created', 'token.revoked'])
+  t.same((await json('--since', '2026-06-03T11:00Z')).map(e => e.action), ['token.revoked'])
+  t.same((await json('--action', 'token')).map(e => e.action), ['token.created', 'token.revoked'])
+  t.same((await json('--target', id)).map(e => e.action), ['token.created', 'token.revoked'])
+  t.same((await json('--target', 'acme/app', '--action', 'project.created')).map(e => e.target), ['acme/app'])
+
+  const none = await cli(['audit', '--since', '2027-01-01'])
+  t.equal(none.code, 0)
+  t.equal(none.stdout, 'No audit entry matches.\n')
+  const typo = await cli(['audit', '--action', 'token.revokd'])
+  t.equal(typo.code, 0)
+  t.match(typo.stderr, /^gitward: no entry in the audit trail has the action "token\.revokd"; its actions are project\.created, token\.created, token\.revoked\.\n$/)
+  const bad = await cli(['audit', '--since', 'last week'])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /^gitward: --since must be a date/)
+  const table = await cli(['audit', '--action', 'token.revoked'])
+  t.match(table.stdout, /^AT\s+ACTOR\s+ACTION\s+TARGET\s+DETAILS\n2026-06-03T11:00:00\.000Z\s+bob\s+token\.revoked/)
+})
+
+t.test('the administrator', async t => {
+  t.equal(administrator({ SUDO_USER: 'alice' }, 'root'), 'alice')
+  t.equal(administrator({}, 'gitward'), 'gitward')
+  t.equal(administrator({ SUDO_USER: '' }, 'gitward'), 'gitward')
+  t.equal(administrator({ SUDO_USER: 'a b; rm' }, 'gitward'), 'gitward', 'an odd SUDO_USER is not believed')
+})
+
+t.test('a reason: one line, never a token', async t => {
+  const patterns = tokenPatterns('gwpat-')
+  t.equal(parseReason(undefined, patterns), null)
+  t.equal(parseReason('  ticket OPS-42: laptop stolen ', patterns), 'ticket OPS-42: laptop stolen')
+  t.throws(() => parseReason('', patterns), { code: 'INVALID_ARGUMENT' })
+  t.throws(() => parseReason('two\nlines', patterns), { message: /one line/ })
+  t.throws(() => parseReason('x'.repeat(201), patterns), { message: /at most 200/ })
+  t.throws(() => parseReason(`rotated ${formatToken('gwpat-', newTokenId(randomBytes), newSecret(randomBytes))} today`, patterns), { message: /access token/ })
+})
