@@ -23,7 +23,8 @@ import { LastUsedRecorder } from './auth/last-used-recorder.js'
 import { createEmbeddedBackend, DEFAULT_PATH_ENV, type EmbeddedBackend, type EmbeddedBackendOptions } from './backend/embedded-backend.js'
 import { chooseSpawn } from './backend/posix-spawn.js'
 import { findHttpBackendProgram } from './backend/http-backend-program.js'
-import { createForwarder, type Forwarder } from './front/forwarder.js'
+import { createForwarder, type Forwarder, type UpstreamTarget } from './front/forwarder.js'
+import { createRoutingForwarder, type RoutingForwarder } from './front/routing-forwarder.js'
 import { createInProcessForwarder } from './front/in-process-forwarder.js'
 import { createGate } from './front/gate.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
@@ -109,6 +110,10 @@ export async function createConfiguredBackend(
   return { backend, removeHome: () => rm(home, { recursive: true, force: true }) }
 }
 
+function upstreamTarget(upstream: string): UpstreamTarget {
+  return upstream.startsWith('unix:') ? { kind: 'socket', path: upstream.slice('unix:'.length) } : { kind: 'url', url: upstream }
+}
+
 export async function startApp(deps: AppDeps): Promise<App> {
   const { config, clock, random, logger } = deps
 
@@ -173,16 +178,34 @@ export async function startApp(deps: AppDeps): Promise<App> {
     let backend: EmbeddedBackend | null = null
     let forwarder: Forwarder
     let upstream: UpstreamKind
+    let routing: RoutingForwarder | null = null
     if (config.upstream !== null) {
-      const target = config.upstream.startsWith('unix:')
-        ? ({ kind: 'socket', path: config.upstream.slice('unix:'.length) } as const)
-        : ({ kind: 'url', url: config.upstream } as const)
+      const target = upstreamTarget(config.upstream)
+      const host = config.upstream_host ?? (target.kind === 'socket' ? 'localhost' : new URL(target.url).host)
       forwarder = createForwarder({ target, logger, upstreamTimeoutMs: config.upstream_timeout_ms })
+      if (config.route.length > 0) {
+        // Path-routed backends: each [[route]] prefix to its own upstream,
+        // the default upstream for every other path.
+        routing = createRoutingForwarder(
+          config.route.map((r, i) => {
+            const t = upstreamTarget(r.upstream)
+            return {
+              prefix: r.prefix,
+              name: `route ${i + 1}`,
+              upstream: r.upstream,
+              forwarder: createForwarder({ target: t, logger, upstreamTimeoutMs: config.upstream_timeout_ms }),
+              host: t.kind === 'socket' ? 'localhost' : new URL(t.url).host,
+            }
+          }),
+          { name: 'default', upstream: config.upstream, forwarder, host },
+        )
+        forwarder = routing
+      }
       upstream = {
         kind: 'external',
         identityHeader: config.identity_header,
         tokenIdHeader: config.token_id_header,
-        host: config.upstream_host ?? (target.kind === 'socket' ? 'localhost' : new URL(target.url).host),
+        host,
       }
     } else {
       if (!existsSync(config.repos)) {
@@ -243,6 +266,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
         } catch (e) {
           metrics.sink.databaseError(isGitwardError(e) ? e.code : 'other')
           return { ok: false, message: 'unhealthy: the database is unavailable' }
+        }
+        if (routing !== null) {
+          // One line per backend, named by its place in the config (not by
+          // its prefix or address: /-/health is public).
+          const states = await Promise.all(routing.backends.map(async b => ({ name: b.name, up: await b.forwarder.reachable(2000) })))
+          const lines = states.map(b => `backend ${b.name}: ${b.up ? 'ok' : 'unreachable'}`).join('\n')
+          const ok = states.every(b => b.up)
+          return { ok, message: `${ok ? 'ok' : 'unhealthy: a git backend is unreachable'}\n${lines}` }
         }
         if (!(await forwarder.reachable(2000))) return { ok: false, message: 'unhealthy: the git backend is unreachable' }
         return { ok: true, message: 'ok' }

@@ -9,6 +9,7 @@ import { GitwardError } from '../errors.js'
 import { canonicalRange } from '../net/address-ranges.js'
 import { CONFIG_KEYS, SCHEMA, envName, type ConfigKey, type KeyType } from './schema.js'
 import { assertNever } from '../assert-never.js'
+import { checkRepoPath } from '../git/repo-path.js'
 
 type ValueOf<K extends ConfigKey> = (typeof SCHEMA)[K]['type']['kind'] extends 'int'
   ? number
@@ -16,7 +17,15 @@ type ValueOf<K extends ConfigKey> = (typeof SCHEMA)[K]['type']['kind'] extends '
     ? boolean
     : (typeof SCHEMA)[K]['type']['kind'] extends 'list'
       ? readonly string[]
-      : string
+      : (typeof SCHEMA)[K]['type']['kind'] extends 'routes'
+        ? readonly Route[]
+        : string
+
+/** One path-routed backend: projects at or below `prefix` are served by `upstream`. */
+export interface Route {
+  readonly prefix: string
+  readonly upstream: string
+}
 
 type Nullable<K extends ConfigKey> = (typeof SCHEMA)[K]['default'] extends null ? null : never
 
@@ -64,6 +73,37 @@ function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknow
     case 'path': {
       if (typeof value !== 'string' || value === '') return { ok: false, problem: 'must be a non-empty path' }
       return { ok: true, value: isAbsolute(value) ? value : resolve(cwd, value) }
+    }
+    case 'routes': {
+      // TOML: [[route]] tables; environment: "prefix=upstream,prefix=upstream".
+      const entries: unknown[] | null = Array.isArray(value)
+        ? value
+        : fromText
+          ? value
+              .split(',')
+              .map(s => s.trim())
+              .filter(s => s !== '')
+              .map(s => {
+                const eq = s.indexOf('=')
+                return eq < 0 ? { prefix: s } : { prefix: s.slice(0, eq), upstream: s.slice(eq + 1) }
+              })
+          : null
+      const shape = 'must be [[route]] tables with prefix and upstream (in the environment: prefix=upstream,prefix=upstream)'
+      if (entries === null) return { ok: false, problem: shape }
+      const routes: Route[] = []
+      for (const entry of entries) {
+        if (typeof entry !== 'object' || entry === null) return { ok: false, problem: shape }
+        const { prefix, upstream, ...rest } = entry as Record<string, unknown>
+        if (Object.keys(rest).length > 0) return { ok: false, problem: `has a route with unknown keys (${Object.keys(rest).join(', ')}); a route has prefix and upstream` }
+        if (typeof prefix !== 'string' || typeof upstream !== 'string') return { ok: false, problem: shape }
+        const path = checkRepoPath(prefix)
+        if (!path.ok) return { ok: false, problem: `has the route prefix "${prefix}", which is not a valid project path (${path.rule})` }
+        const target = coerce({ kind: 'url' }, { value: upstream, from: raw.from }, cwd)
+        if (!target.ok) return { ok: false, problem: `has a route for "${path.path}" whose upstream ${target.problem}` }
+        if (routes.some(r => r.prefix === path.path)) return { ok: false, problem: `has two routes for "${path.path}"` }
+        routes.push(Object.freeze({ prefix: path.path, upstream: target.value as string }))
+      }
+      return { ok: true, value: Object.freeze(routes) }
     }
     case 'database': {
       if (typeof value !== 'string' || value === '') return { ok: false, problem: 'must be a SQLite file path or a postgres:// connection string' }
@@ -191,6 +231,9 @@ export function loadConfig(sources: ConfigSources): Config {
   }
 
   // Cross-key rules.
+  if ((out['route'] as readonly Route[] | undefined)?.length !== 0 && out['route'] !== undefined && out['upstream'] === null) {
+    problems.push('route needs upstream too: routes pick among external backends, and upstream serves the paths no route matches')
+  }
   if ((out['tls_cert'] === null) !== (out['tls_key'] === null)) {
     problems.push('tls_cert and tls_key must be given together')
   }

@@ -128,3 +128,36 @@ t.test('upstream_host is a host name or address with an optional port', async t 
   }
   t.equal(loadConfig({ flags: {}, env: {}, cwd: '/' }).upstream_host, null, 'not set by default')
 })
+
+t.test('[[route]] tables and GITWARD_ROUTE: canonical prefixes, checked upstreams, upstream required', async t => {
+  const toml = [
+    'upstream = "http://127.0.0.1:8081"',
+    '[[route]]',
+    'prefix = "acme/big.git"',
+    'upstream = "http://127.0.0.1:8082/"',
+    '[[route]]',
+    'prefix = "other"',
+    'upstream = "unix:/run/git-other.sock"',
+  ].join('\n')
+  const c = loadConfig({ flags: { config: '/c.toml' }, env: {}, cwd: '/', readFile: files({ '/c.toml': toml }) })
+  t.same(c.route, [
+    { prefix: 'acme/big', upstream: 'http://127.0.0.1:8082' },
+    { prefix: 'other', upstream: 'unix:/run/git-other.sock' },
+  ])
+  const e = loadConfig({ flags: {}, env: { GITWARD_UPSTREAM: 'http://127.0.0.1:8081', GITWARD_ROUTE: 'acme=http://127.0.0.1:8082, b/c=unix:/s' }, cwd: '/' })
+  t.same(e.route, [
+    { prefix: 'acme', upstream: 'http://127.0.0.1:8082' },
+    { prefix: 'b/c', upstream: 'unix:/s' },
+  ])
+  t.same(loadConfig({ flags: {}, env: {}, cwd: '/' }).route, [])
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ GITWARD_ROUTE: 'acme=http://127.0.0.1:8082' }, /route needs upstream too/],
+    [{ GITWARD_UPSTREAM: 'http://127.0.0.1:1', GITWARD_ROUTE: 'acme/../x=http://127.0.0.1:8082' }, /not a valid project path/],
+    [{ GITWARD_UPSTREAM: 'http://127.0.0.1:1', GITWARD_ROUTE: 'acme=http://u:p@127.0.0.1:8082' }, /route for "acme" whose upstream must not contain credentials/],
+    [{ GITWARD_UPSTREAM: 'http://127.0.0.1:1', GITWARD_ROUTE: 'acme' }, /must be \[\[route\]\] tables/],
+    [{ GITWARD_UPSTREAM: 'http://127.0.0.1:1', GITWARD_ROUTE: 'acme=http://127.0.0.1:2,acme.git=http://127.0.0.1:3' }, /two routes for "acme"/],
+  ]
+  for (const [env, message] of bad) {
+    t.throws(() => loadConfig({ flags: {}, env, cwd: '/' }), { code: 'INVALID_CONFIG', message }, JSON.stringify(env))
+  }
+})
