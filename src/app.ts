@@ -30,6 +30,7 @@ import { createGate } from './front/gate.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { createAuditFeed } from './admin/audit-feed.js'
 import { GIT_SERVICES } from './git/service.js'
 import { createMetricsServer } from './metrics/metrics-server.js'
 import { AddressRanges } from './net/address-ranges.js'
@@ -174,6 +175,11 @@ export async function startApp(deps: AppDeps): Promise<App> {
     const lastUsed = new LastUsedRecorder({ store, clock, logger, flushEveryMs: config.last_used_flush_ms })
     lastUsed.start()
     cleanups.push(() => lastUsed.stop())
+    if (config.audit_log_interval_ms > 0) {
+      const feed = createAuditFeed({ list: () => store.listAudit(), logger, everyMs: config.audit_log_interval_ms })
+      await feed.start()
+      cleanups.push(() => feed.stop())
+    }
 
     let backend: EmbeddedBackend | null = null
     let forwarder: Forwarder

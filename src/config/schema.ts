@@ -78,6 +78,7 @@ export const SCHEMA = {
   token_id_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-Token-Id', doc: 'Header carrying the public token id to an external upstream.' },
   log_level: { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'Least severe level written.' },
   // --- monitoring ---------------------------------------------------------------
+  audit_log_interval_ms: { type: { kind: 'int', min: 0, max: 10 * MINUTE }, default: 5000, doc: 'How often the server looks for new audit entries (changes made with the CLI) and writes each to its log as one JSON line, msg "audit"; 0 turns this off.' },
   metrics_listen: { type: { kind: 'hostport' }, default: null, doc: 'Serve Prometheus metrics at GET /-/metrics on this separate plain-HTTP address, HOST:PORT (e.g. 127.0.0.1:9464). Not set: no metrics listener.' },
   metrics_allow: { type: { kind: 'list' }, default: [], doc: 'Addresses and CIDR ranges (10.0.0.0/8, ::1) that may read GET /-/metrics on the public listener; everyone else gets 404.' },
   metrics_per_project: { type: { kind: 'bool' }, default: false, doc: 'Label request and byte counters with the project path (registered projects only; one series per project).' },
