@@ -20,6 +20,7 @@ import { createConcurrencyLimiter } from './limits/concurrency-limiter.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import { InMemoryBanList } from './auth/ban-list.js'
 import { LastUsedRecorder } from './auth/last-used-recorder.js'
+import { writeHooksDir } from './backend/hooks-dir.js'
 import { createEmbeddedBackend, DEFAULT_PATH_ENV, type EmbeddedBackend, type EmbeddedBackendOptions } from './backend/embedded-backend.js'
 import { chooseSpawn } from './backend/posix-spawn.js'
 import { findHttpBackendProgram } from './backend/http-backend-program.js'
@@ -93,6 +94,9 @@ export async function createConfiguredBackend(
   deps: { logger: Logger; spawn?: typeof spawnType; onQueueWait?: EmbeddedBackendOptions['onQueueWait'] },
 ): Promise<{ backend: EmbeddedBackend; removeHome: () => Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'gitward-home-'))
+  // The pre-receive hook of protected pushes (and the chain to each
+  // repository's own hooks), private to this process like HOME itself.
+  const hooksDir = await writeHooksDir(join(home, 'hooks'), { node: process.execPath })
   const httpBackend = findHttpBackendProgram('git', DEFAULT_PATH_ENV)
   if (!httpBackend.ok) deps.logger.warn('git processes start through the git wrapper (one exec more per request)', { reason: httpBackend.reason })
   const backend = createEmbeddedBackend({
@@ -102,6 +106,7 @@ export async function createConfiguredBackend(
     queueTimeoutMs: config.backend_queue_timeout_ms,
     maxRequestBuffer: config.max_negotiation_bytes,
     homeDir: home,
+    hooksDir,
     ...(httpBackend.ok ? { httpBackendProgram: httpBackend.program } : {}),
     // posix_spawn unless a test injects its own: starting git must not
     // cost more as gitward's memory grows (docs/performance.md).
@@ -289,6 +294,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       maxAuthorizationBytes: 4096,
       maxNegotiationBytes: config.max_negotiation_bytes,
       negotiationTimeoutMs: config.negotiation_timeout_ms,
+      pushScreen: { findRefRules: path => store.findRefRules(path), timeoutMs: config.negotiation_timeout_ms },
       tls: tls !== null,
       isClosing: () => closing,
       metrics: metrics.sink,

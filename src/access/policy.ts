@@ -34,7 +34,7 @@ export type TokenCheck =
    * (a CI job still using a revoked token).
    */
   | { kind: 'refused'; reason: TokenRefusal; tokenId?: string }
-  | { kind: 'valid'; token: { id: string; target: TokenTarget; role: Role; scopes: readonly Scope[] } }
+  | { kind: 'valid'; token: { id: string; target: TokenTarget; role: Role; scopes: readonly Scope[]; refRules?: readonly string[] | null } }
 
 export interface PolicyInput {
   access: Access

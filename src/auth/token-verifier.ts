@@ -60,7 +60,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   const valid = (row: TokenRecord): TokenCheck => ({
     kind: 'valid',
-    token: { id: row.id, target: row.target, role: row.role, scopes: row.scopes },
+    token: { id: row.id, target: row.target, role: row.role, scopes: row.scopes, refRules: row.refRules },
   })
 
   async function verify(presented: string, signal?: AbortSignal, client?: string): Promise<TokenCheck> {

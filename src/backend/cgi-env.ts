@@ -8,6 +8,7 @@
 // against the form git itself sends.
 import { isIP } from 'node:net'
 import { GitwardError } from '../errors.js'
+import { MAX_REF_POLICY_LENGTH, REF_POLICY_ENV, REF_POLICY_FORM, REF_POLICY_HEADER } from '../access/ref-policy-codec.js'
 import { checkRepoPath } from '../git/repo-path.js'
 import { gitProtocolHeader, requestContentEncoding } from '../git/request-headers.js'
 import { parseBackendRoute, routePathInfo, routeQueryString } from './backend-route.js'
@@ -32,6 +33,8 @@ export interface CgiEnvInput {
   homeDir: string
   /** Bytes git may buffer for one request (GIT_HTTP_MAX_REQUEST_BUFFER). */
   maxRequestBuffer: number
+  /** gitward's hooks directory (hooks-dir.ts): core.hooksPath for a push the gate wants checked. */
+  hooksDir?: string | undefined
 }
 
 /** Set by the front after it has authenticated a token: the bot's name. */
@@ -126,6 +129,22 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
     // even if a repository's own config turns it on.
     ['http.receivepack', user !== undefined ? 'true' : 'false'],
   ]
+  // A push whose protected refs need what only the objects can tell (a
+  // force-push, an empty repository) comes with the gate's decision inputs;
+  // gitward's pre-receive hook reads them (src/hook/). Other pushes run the
+  // repository's own hooks as always.
+  const refPolicy = single(headers, REF_POLICY_HEADER)
+  if (refPolicy !== undefined && route.service === 'git-receive-pack') {
+    if (refPolicy.length > MAX_REF_POLICY_LENGTH || !REF_POLICY_FORM.test(refPolicy)) {
+      throw new GitwardError('INVALID_ARGUMENT', 'The ref policy of this push is malformed.')
+    }
+    if (input.hooksDir === undefined) {
+      // Fail closed: without the hook, a force-push to a protected branch would go through.
+      throw new GitwardError('INVALID_CONFIG', 'The embedded backend has no hooks directory, so this push cannot be checked.')
+    }
+    env[REF_POLICY_ENV] = refPolicy
+    config.push(['core.hooksPath', input.hooksDir])
+  }
   env.GIT_CONFIG_COUNT = String(config.length)
   config.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = key

@@ -43,6 +43,8 @@ export interface EmbeddedBackendOptions {
   maxRequestBuffer: number
   /** A private, empty HOME for git, so no user's config is read. */
   homeDir: string
+  /** gitward's hooks directory (hooks-dir.ts), for pushes the gate wants checked. */
+  hooksDir?: string
   /** PATH for git and its hooks (default `/usr/local/bin:/usr/bin:/bin`). */
   pathEnv?: string
   spawn?: typeof nodeSpawn
@@ -155,6 +157,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       pathEnv,
       homeDir,
       maxRequestBuffer,
+      hooksDir: options.hooksDir,
     })
     await new CgiExchange({ res, body, route, env, log }, exchangeDeps).run()
   }

@@ -11,11 +11,13 @@ import { registerTokenCommands } from './commands/token.js'
 import { registerServeCommand } from './commands/serve.js'
 import { registerDoctorCommand } from './commands/doctor.js'
 import { registerBackupCommand } from './commands/backup.js'
+import { registerProtectCommands } from './commands/protect.js'
 
 export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerRepoCommands,
   registerTokenCommands,
   registerGroupCommands,
+  registerProtectCommands,
   registerAuditCommand,
   registerMigrateStoreCommand,
   registerServeCommand,

@@ -25,6 +25,8 @@ export interface TokenView {
   revoked_at: string | null
   rotated_from: string | null
   state: TokenState
+  /** The refs the token may push to; absent when it may push to any. */
+  refs?: string[]
 }
 
 export function tokenView(token: TokenRecord, nowMs: number): TokenView {
@@ -41,6 +43,7 @@ export function tokenView(token: TokenRecord, nowMs: number): TokenView {
     revoked_at: token.revokedAt,
     rotated_from: token.rotatedFrom,
     state: tokenState(token, nowMs),
+    ...(token.refRules === null ? {} : { refs: [...token.refRules] }),
   }
 }
 

@@ -19,6 +19,8 @@ import { AddressRanges } from '../net/address-ranges.js'
 import { clientAddress } from './client-address.js'
 import { upstreamHeaders, type UpstreamKind } from './upstream-headers.js'
 import { sendText } from '../http/plain-text.js'
+import { REF_POLICY_HEADER } from '../access/ref-policy-codec.js'
+import { screenPush, type PushScreenOptions } from './push-screen.js'
 import { declaredLength, negotiationBody, plainBodyHeaders } from './negotiation-body.js'
 import { MSG_UNSUPPORTED_ENCODING, isGzip, requestContentEncoding } from '../git/request-headers.js'
 import type { Forwarder } from './forwarder.js'
@@ -56,6 +58,8 @@ export interface GateOptions {
   metrics?: MetricsSink
   /** GET /-/metrics for the addresses it allows; everyone else gets the 404 of any unknown path. */
   metricsPage?: { allows(address: string): boolean; render: () => Promise<{ contentType: string; body: string }> }
+  /** Reads a push's ref updates and decides protected refs before git sees them. */
+  pushScreen: PushScreenOptions
 }
 
 export type Gate = (req: IncomingMessage, res: ServerResponse, expectsContinue?: boolean) => void
@@ -270,7 +274,26 @@ export function createGate(o: GateOptions): Gate {
       // git reads what gitward inflated: plain, chunked.
       if (gzip) forwardHeaders = plainBodyHeaders(headers)
     }
-    if (expectsContinue) res.writeContinue()
+    let continueSent = false
+    if (c.service === 'git-receive-pack' && c.kind === 'rpc') {
+      // decide() allows a push only with a valid token on a registered project.
+      if (check.kind !== 'valid' || project === undefined) throw new Error('a push was allowed without a token and a project')
+      // Protected branches and tags, decided from the ref updates at the head
+      // of the body before git sees any of it (push-screen.ts).
+      const screened = await screenPush(
+        req,
+        res,
+        { project, token: check.token, expectsContinue, alwaysSendPolicy: o.upstream.kind === 'external' },
+        o.pushScreen,
+      )
+      if (screened.kind === 'answered') {
+        facts.decision = screened.decision
+        return
+      }
+      if (screened.policy !== undefined) forwardHeaders = { ...forwardHeaders, [REF_POLICY_HEADER]: screened.policy }
+      continueSent = expectsContinue
+    }
+    if (expectsContinue && !continueSent) res.writeContinue()
     o.forwarder.forward(req, res, { url: c.forwardUrl, headers: forwardHeaders, ...(body === undefined ? {} : { body }) })
   }
 

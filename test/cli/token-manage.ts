@@ -31,7 +31,7 @@ t.test('list, show, revoke, rotate, and no secret in any of their output', async
     ['token', 'show', b.id, '--json'],
   ])
   t.equal(list!.code, 0)
-  t.match(list!.stdout, /^ID\s+NAME\s+TARGET\s+ROLE\s+SCOPES\s+EXPIRES\s+LAST USED\s+STATE\n/)
+  t.match(list!.stdout, /^ID\s+NAME\s+TARGET\s+ROLE\s+SCOPES\s+EXPIRES\s+LAST USED\s+STATE\s+REFS\n/)
   t.match(list!.stdout, new RegExp(`${a.id}\\s+a\\s+project acme/app\\s+maintainer\\s+read_repository\\s+${day(10)}\\s+never\\s+active`))
   const group = JSON.parse(groupJson!.stdout) as Array<Record<string, unknown>>
   t.same(group.map(x => x['name']), ['a', 'b'], 'acme-evil is not under acme')
@@ -73,7 +73,7 @@ t.test('list, show, revoke, rotate, and no secret in any of their output', async
   t.equal(everything.length, 5)
   t.equal(everything.find(x => x.id === c.id)?.state, 'revoked')
   t.equal(everything.find(x => x.id === a.id)?.state, 'revoked')
-  t.match(allHuman!.stdout, new RegExp(`${c.id} .*revoked\\n`))
+  t.match(allHuman!.stdout, new RegExp(`${c.id} .*revoked +any\\n`))
 
   // Threat: no command but create/rotate ever prints a token, a secret or a hash.
   const text = [list, groupJson, projectJson, show, showJson, revoke, active, all, allHuman, audit, auditJson]

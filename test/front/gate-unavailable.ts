@@ -55,6 +55,7 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
     maxAuthorizationBytes: 4096,
     maxNegotiationBytes: 1 << 20,
     negotiationTimeoutMs: 30_000,
+    pushScreen: { findRefRules: async () => [], timeoutMs: 30_000 },
     tls: false,
     isClosing: () => false,
   })

@@ -72,6 +72,7 @@ export function counts(dbFile: string): Record<string, number> {
       revoked: n('SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL'),
       audit: n('SELECT count(*) FROM audit'),
       groups: n('SELECT count(*) FROM group_settings'),
+      protections: n('SELECT count(*) FROM protected_refs'),
     }
   } finally {
     db.close()

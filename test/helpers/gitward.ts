@@ -53,6 +53,8 @@ export interface MintOptions {
   name?: string
   /** bcrypt cost of the stored hash (default 4, cheap); 10 is the production default. */
   bcryptCost?: number
+  /** Full-ref patterns the token is limited to (token create --refs). */
+  refRules?: string[]
 }
 
 export interface Harness {
@@ -130,6 +132,7 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
           role: o.role ?? 'maintainer',
           scopes: o.scopes ?? ['read_repository', 'write_repository'],
           expiresAt: o.expiresAt ?? null,
+          refRules: o.refRules ?? null,
         },
         { user: 'test' },
       )

@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander'
 import { DEFAULT_ROLE, ROLES } from '../../access/role.js'
 import { SCOPES } from '../../access/scope.js'
 import { expiryFromInput } from '../../admin/expiry-date.js'
-import { requireRole, requireScopes } from '../../admin/grant-input.js'
+import { requireRefRules, requireRole, requireScopes } from '../../admin/grant-input.js'
 import { mintToken, type Minted } from '../../admin/mint-token.js'
 import { rotateToken } from '../../admin/rotate-token.js'
 import { requirePath } from '../../admin/target-path.js'
@@ -73,16 +73,18 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`)
     .option('--role <role>', `${ROLES.join(', ')}`, DEFAULT_ROLE)
     .option('--expires <YYYY-MM-DD>', 'the token stops working at 00:00 UTC on this date (after today); default: never')
+    .option('--refs <patterns>', 'comma-separated full-ref patterns the token may create, update or delete (refs/tags/v*,refs/heads/ci/*); reads are not limited; default: any ref')
     .option('--json', 'print one JSON object including the token')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  $ TOKEN=$(gitward token create --project acme/app --name ci --scopes read_repository --role reporter --expires 2027-01-31)\n' +
+        "  $ gitward token create --project acme/app --name release-bot --scopes write_repository --role developer --refs 'refs/tags/v*'\n" +
         '  $ gitward token create --group acme --name deploy-bot --scopes read_repository,write_repository --role developer --json\n',
     )
     .action(
       async (
-        opts: TargetOptions & { name: string; scopes: string; role: string; expires?: string; json?: boolean },
+        opts: TargetOptions & { name: string; scopes: string; role: string; expires?: string; refs?: string; json?: boolean },
         command: Command,
       ) => {
         // Every check that needs no database comes first: bad input changes nothing.
@@ -91,8 +93,9 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
         const scopes = requireScopes(opts.scopes)
         const role = requireRole(opts.role)
         const expiresAt = expiryFromInput(opts.expires, ctx.deps.clock.now())
+        const refRules = opts.refs === undefined ? null : requireRefRules(opts.refs)
         await ctx.withStore(command, async (store, config) => {
-          const minted = await mintToken(mintDeps(store, config), { name, target, role, scopes, expiresAt }, ctx.actor())
+          const minted = await mintToken(mintDeps(store, config), { name, target, role, scopes, expiresAt, refRules }, ctx.actor())
           printMinted(ctx, minted, opts.json === true)
           if (target.kind === 'group') {
             const projects = await store.listProjects()
@@ -138,10 +141,10 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
         }
         ctx.io.stdout(
           formatTable(
-            ['ID', 'NAME', 'TARGET', 'ROLE', 'SCOPES', 'EXPIRES', 'LAST USED', 'STATE'],
+            ['ID', 'NAME', 'TARGET', 'ROLE', 'SCOPES', 'EXPIRES', 'LAST USED', 'STATE', 'REFS'],
             tokens.map(t => {
               const v = tokenView(t, now)
-              return [v.id, v.name, targetLabel(t), v.role, v.scopes.join(','), v.expires_at ?? 'never', v.last_used_at ?? 'never', v.state]
+              return [v.id, v.name, targetLabel(t), v.role, v.scopes.join(','), v.expires_at ?? 'never', v.last_used_at ?? 'never', v.state, v.refs?.join(',') ?? 'any']
             }),
           ),
         )
@@ -173,6 +176,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
             [record.target.kind, record.target.path],
             ['role', v.role],
             ['scopes', v.scopes.join(',')],
+            ['refs', v.refs?.join(',') ?? 'any'],
             ['state', v.state],
             ['expires', v.expires_at ?? 'never'],
             ['created', v.created_at],
