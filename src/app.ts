@@ -30,7 +30,7 @@ import { createInProcessForwarder } from './front/in-process-forwarder.js'
 import { createGate } from './front/gate.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
-import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { unreadMetrics, type Metrics } from './metrics/sink.js'
 import { createAuditFeed } from './admin/audit-feed.js'
 import { GIT_SERVICES } from './git/service.js'
 import { createMetricsServer } from './metrics/metrics-server.js'
@@ -148,7 +148,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
   }
 
   try {
-    const metrics = deps.metrics ?? createMetrics({ perProject: config.metrics_per_project, version: VERSION, services: GIT_SERVICES })
+    // Metrics nobody can read (no metrics_listen, no metrics_allow) are not
+    // kept: no prom-client in memory, no counting on every request.
+    const readable = config.metrics_listen !== null || config.metrics_allow.length > 0
+    const metrics =
+      deps.metrics ??
+      (readable
+        ? (await import('./metrics/metrics.js')).createMetrics({ perProject: config.metrics_per_project, version: VERSION, services: GIT_SERVICES })
+        : unreadMetrics)
     const hasher = deps.hasher ?? bcryptHasher(config.bcrypt_cost)
     const verifier = createTokenVerifier({
       prefix: config.token_prefix,
