@@ -15,6 +15,22 @@ const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi
 // that mix upper case, lower case and digits are scrubbed; plain long names
 // (project paths, hex object ids) are not.
 const LONG_BASE64 = /[A-Za-z0-9+/_-]{60,}={0,2}/g
+// The regular expression retries from every position of a shorter run, which
+// makes it quadratic in the run's length; this one pass finds out first
+// whether the string has a run long enough at all (most log lines do not).
+function hasLongBase64Run(s: string): boolean {
+  let run = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    const inClass =
+      (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45
+    run = inClass ? run + 1 : 0
+    if (run >= 60) return true
+  }
+  return false
+}
+const scrubLongBase64 = (s: string): string =>
+  hasLongBase64Run(s) ? s.replace(LONG_BASE64, run => (looksEncoded(run) ? REDACTED : run)) : s
 const looksEncoded = (run: string): boolean => /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)
 
 export const REDACTED = '[redacted]'
@@ -35,10 +51,7 @@ export function makeStringRedactor(secretPatterns: readonly RegExp[]): StringRed
     let out = s
     for (const p of secretPatterns) out = out.replace(p, REDACTED)
     if (out.length < SHORT && !out.includes('://') && !SCHEME_WORD.test(out)) return out
-    return out
-      .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
-      .replace(URL_USERINFO, `$1${REDACTED}@`)
-      .replace(LONG_BASE64, run => (looksEncoded(run) ? REDACTED : run))
+    return scrubLongBase64(out.replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(URL_USERINFO, `$1${REDACTED}@`))
   }
 }
 
@@ -52,9 +65,7 @@ export function makeLineRedactor(secretPatterns: readonly RegExp[]): StringRedac
   return (line: string): string => {
     let out = line
     for (const p of secretPatterns) out = out.replace(p, REDACTED)
-    return out
-      .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
-      .replace(LONG_BASE64, run => (looksEncoded(run) ? REDACTED : run))
+    return scrubLongBase64(out.replace(AUTH_SCHEME, `$1 ${REDACTED}`))
   }
 }
 
