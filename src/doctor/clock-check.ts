@@ -16,5 +16,5 @@ export function checkClock(nowMs: number, newestRecorded: string | null): CheckR
   if (newestRecorded !== null && Date.parse(newestRecorded) > nowMs + SLACK_MS) {
     return warn('clock', `the system clock says ${now}, but the database has a change from ${newestRecorded}: the clock went back, or was ahead then`, 'check time synchronisation: timedatectl status')
   }
-  return ok('clock', `the system clock says ${now}${newestRecorded === null ? '' : `; the newest recorded change (${newestRecorded}) is earlier`}`)
+  return ok('clock', `the system clock says ${now}${newestRecorded === null ? '' : `; the newest recorded change (${newestRecorded}) is not later`}`)
 }
