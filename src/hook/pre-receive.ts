@@ -32,7 +32,10 @@ const refuse = (io: HookIo, lines: readonly string[]): number => {
 }
 
 export async function runPreReceive(io: HookIo): Promise<number> {
-  const decoded = decodeRefPolicy(io.env[REF_POLICY_ENV])
+  // GITWARD_REF_POLICY as the embedded backend and the documented nginx
+  // config set it; a CGI server that turns every header into HTTP_* (Apache)
+  // delivers the same value under the header's name.
+  const decoded = decodeRefPolicy(io.env[REF_POLICY_ENV] ?? io.env['HTTP_X_GITWARD_REF_POLICY'])
   if (decoded === undefined) {
     // Fail closed: a hook that cannot read the policy must not let the push through.
     return refuse(io, [
