@@ -65,7 +65,7 @@ if (cluster !== null) {
       server.handOver(join(root, `${project}.git`))
     }
     const mint = async (args: string[]): Promise<string> => {
-      const r = await admin(['token', 'create', '--name', 'scale', '--role', 'developer', '--scopes', 'read_repository,write_repository', ...args])
+      const r = await admin(['token', 'create', '--name', 'scale', '--role', 'maintainer', '--scopes', 'read_repository,write_repository', ...args])
       t.equal(r.code, 0, r.stderr)
       return r.stdout.trim()
     }

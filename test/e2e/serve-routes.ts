@@ -44,9 +44,9 @@ t.test('[[route]] prefixes pick the git server; unmatched paths use the default 
     t.equal(created.code, 0, created.stderr)
     ;(root === roots.acme ? acme : main).handOver(join(root, `${project}.git`))
   }
-  const { token } = await h.mint({ group: 'acme', role: 'developer' })
-  const { token: other } = await h.mint({ group: 'acme-evil', role: 'developer' })
-  const { token: zeta } = await h.mint({ group: 'zeta', role: 'developer' })
+  const { token } = await h.mint({ group: 'acme', role: 'maintainer' })
+  const { token: other } = await h.mint({ group: 'acme-evil', role: 'maintainer' })
+  const { token: zeta } = await h.mint({ group: 'zeta', role: 'maintainer' })
 
   const wc = await makeWorkingCopy(h, 'wc')
   for (const [project, tok] of [['acme/app', token], ['acme-evil/app', other], ['acme/big/mono', token], ['zeta/app', zeta]] as const) {
