@@ -28,6 +28,7 @@ import { createForwarder, type Forwarder, type UpstreamTarget } from './front/fo
 import { createRoutingForwarder, type RoutingForwarder } from './front/routing-forwarder.js'
 import { createInProcessForwarder } from './front/in-process-forwarder.js'
 import { createGate } from './front/gate.js'
+import { createTransferWatch } from './limits/transfer-floor.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
 import { unreadMetrics, type Metrics } from './metrics/sink.js'
@@ -302,6 +303,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       maxNegotiationBytes: config.max_negotiation_bytes,
       negotiationTimeoutMs: config.negotiation_timeout_ms,
       pushScreen: { findRefRules: path => store.findRefRules(path), timeoutMs: config.negotiation_timeout_ms },
+      transferWatch: createTransferWatch({ minBytesPerS: config.min_transfer_bytes_per_s, windowMs: config.min_transfer_window_ms }),
       tls: tls !== null,
       isClosing: () => closing,
       metrics: metrics.sink,

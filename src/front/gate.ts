@@ -25,6 +25,8 @@ import { declaredLength, negotiationBody, plainBodyHeaders } from './negotiation
 import { MSG_UNSUPPORTED_ENCODING, isGzip, requestContentEncoding } from '../git/request-headers.js'
 import type { Forwarder } from './forwarder.js'
 import { noopMetrics, type MetricsSink } from '../metrics/sink.js'
+import type { TransferWatch } from '../limits/transfer-floor.js'
+import { httpTransferProbe } from './transfer-probe.js'
 import { METRICS_PATH, sendMetricsPage } from '../metrics/metrics-page.js'
 import { assertNever } from '../assert-never.js'
 import type { ConcurrencyLimiter } from '../limits/concurrency-limiter.js'
@@ -51,6 +53,8 @@ export interface GateOptions {
   maxNegotiationBytes: number
   /** Time a negotiation body may take to arrive in full. */
   negotiationTimeoutMs: number
+  /** The minimum transfer rate (min_transfer_bytes_per_s); none when absent. */
+  transferWatch?: TransferWatch
   tls: boolean
   /** True once shutdown began: answers then close their connection. */
   isClosing: () => boolean
@@ -295,6 +299,14 @@ export function createGate(o: GateOptions): Gate {
     }
     if (expectsContinue && !continueSent) res.writeContinue()
     o.forwarder.forward(req, res, { url: c.forwardUrl, headers: forwardHeaders, ...(body === undefined ? {} : { body }) })
+    // A client that stops reading (or sending) cannot hold git or the
+    // upstream request: below the floor, the connection is cut, which ends
+    // the git process (embedded) or aborts the upstream request (external).
+    const unwatch = o.transferWatch?.watch(httpTransferProbe(req, res), why => {
+      o.logger.warn('client below the minimum transfer rate; connection cut', { id: facts.id, client: facts.client, ...why })
+      res.destroy()
+    })
+    if (unwatch !== undefined) res.once('close', unwatch)
   }
 
   return (req, res, expectsContinue = false) => {
