@@ -5,16 +5,17 @@ import { RateFloor, createTransferWatch, type DirectionSample, type Direction, t
 
 const w = (bytes: number): DirectionSample => ({ bytes, waitingOnClient: true })
 const busy = (bytes: number): DirectionSample => ({ bytes, waitingOnClient: false })
+const oks = (n: number): Array<'ok' | 'too-slow'> => Array.from({ length: n }, () => 'ok' as const)
 
 t.test('RateFloor: a window of waiting (4 ticks) must move 100 bytes', async t => {
   const cases: Array<[string, DirectionSample[], Array<'ok' | 'too-slow'>]> = [
     ['a client that takes nothing is cut after one window', [w(0), w(0), w(0), w(0), w(0)], ['ok', 'ok', 'ok', 'ok', 'too-slow']],
-    ['a client just fast enough passes window after window', [w(0), w(25), w(50), w(75), w(100), w(125), w(150), w(175), w(200)], Array(9).fill('ok')],
+    ['a client just fast enough passes window after window', [w(0), w(25), w(50), w(75), w(100), w(125), w(150), w(175), w(200)], oks(9)],
     ['a client slightly too slow is cut', [w(0), w(20), w(40), w(60), w(99)], ['ok', 'ok', 'ok', 'ok', 'too-slow']],
     ['the bytes before the wait began do not count', [busy(0), busy(5000), w(5000), w(5000), w(5000), w(5000), w(5010)], ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'too-slow']],
-    ['git busy in between: the window starts again', [w(0), w(0), w(0), busy(0), w(0), w(0), w(0), w(0)], Array(8).fill('ok')],
+    ['git busy in between: the window starts again', [w(0), w(0), w(0), busy(0), w(0), w(0), w(0), w(0)], oks(8)],
     ['a fast burst carries its window only', [w(0), w(1000), w(1000), w(1000), w(1000), w(1000), w(1000), w(1000), w(1000)], ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'too-slow']],
-    ['never waiting, never cut', Array(20).fill(busy(0)), Array(20).fill('ok')],
+    ['never waiting, never cut', Array.from({ length: 20 }, () => busy(0)), oks(20)],
   ]
   for (const [name, samples, expected] of cases) {
     const floor = new RateFloor(4, 100)
@@ -26,7 +27,7 @@ t.test('RateFloor: a window of waiting (4 ticks) must move 100 bytes', async t =
 function manualTicker(): { every: Ticker; tick(n?: number): void; running(): boolean } {
   let fn: (() => void) | null = null
   return {
-    every: (f, _ms) => {
+    every: f => {
       fn = f
       return () => {
         fn = null
