@@ -7,6 +7,7 @@ import https from 'node:https'
 import type { Socket } from 'node:net'
 import type { Logger } from '../log/logger.js'
 import type { Gate } from './gate.js'
+import { sendText } from '../http/plain-text.js'
 import { GitwardError } from '../errors.js'
 
 export interface PublicServerOptions {
@@ -101,8 +102,7 @@ export function createPublicServer(o: PublicServerOptions): PublicServer {
     o.gate(req, res, true)
   })
   server.on('checkExpectation', (_req, res) => {
-    res.writeHead(417, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
-    res.end('Only "Expect: 100-continue" is supported.\n')
+    sendText(res, 417, 'Only "Expect: 100-continue" is supported.', { close: true })
   })
   // CONNECT asks the server to become a TCP tunnel (to any host:port). Node
   // hands it to this event, not to 'request', and without a listener drops

@@ -2,6 +2,7 @@
 // allowed addresses on the public listener alike.
 import type { ServerResponse } from 'node:http'
 import type { Logger } from '../log/logger.js'
+import { sendText } from '../http/plain-text.js'
 
 export const METRICS_PATH = '/-/metrics'
 
@@ -19,9 +20,7 @@ export function sendMetricsPage(
     },
     (error: unknown) => {
       logger.error('metrics could not be collected', { error })
-      if (res.headersSent || res.destroyed) return void res.destroy()
-      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
-      res.end('The metrics could not be collected; the server log has details.\n')
+      sendText(res, 500, 'The metrics could not be collected; the server log has details.')
     },
   )
 }

@@ -6,6 +6,7 @@ import http from 'node:http'
 import type { Logger } from '../log/logger.js'
 import { GitwardError } from '../errors.js'
 import { METRICS_PATH, sendMetricsPage } from './metrics-page.js'
+import { sendText } from '../http/plain-text.js'
 
 export interface MetricsServer {
   listen(host: string, port: number): Promise<{ host: string; port: number }>
@@ -16,8 +17,7 @@ export function createMetricsServer(o: { render: () => Promise<{ contentType: st
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5000 }, (req, res) => {
     req.on('error', () => {})
     if (req.url !== METRICS_PATH || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
-      res.end('Not found.\n')
+      sendText(res, 404, 'Not found.')
       return
     }
     sendMetricsPage(res, o.render, o.logger)
