@@ -16,6 +16,16 @@ function newerSchema(server: string, found: number, known: number): GitwardError
   )
 }
 
+/**
+ * The pool's client-side read timeout is sized for request queries; waiting
+ * for another instance's migration, or migrating a big table, may take longer.
+ */
+const MIGRATION_READ_TIMEOUT_MS = 60 * 60_000
+
+function long(client: pg.ClientBase, text: string, values?: unknown[]): Promise<pg.QueryResult> {
+  return client.query({ text, ...(values === undefined ? {} : { values }), query_timeout: MIGRATION_READ_TIMEOUT_MS } as pg.QueryConfig)
+}
+
 /** Run inside the caller's transaction: the schema version, 0 for an empty database. */
 async function schemaVersion(client: pg.ClientBase): Promise<number> {
   const exists = await client.query<{ found: string | null }>("SELECT to_regclass('gitward_schema')::text AS found")
@@ -39,7 +49,10 @@ export async function migratePostgres(
   await client.query('BEGIN')
   try {
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockWaitMs))}`)
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_LOCK.classId, MIGRATION_LOCK.objectId])
+    // A migration may rewrite a big table: the request path's statement
+    // timeout does not apply to it.
+    await client.query('SET LOCAL statement_timeout = 0')
+    await long(client, 'SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_LOCK.classId, MIGRATION_LOCK.objectId])
     // Read under the lock: another instance may have migrated meanwhile.
     const current = await schemaVersion(client)
     if (current > latest) throw newerSchema(server, current, latest)
@@ -55,7 +68,7 @@ export async function migratePostgres(
       }
       for (const m of migrations) {
         if (m.version <= current) continue
-        await client.query(m.sql)
+        await long(client, m.sql)
       }
       await client.query('UPDATE gitward_schema SET version = $1', [latest])
     }
