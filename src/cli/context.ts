@@ -4,7 +4,8 @@ import type { Command } from 'commander'
 import type { Actor, Store } from '../store/store.js'
 import type { AdminConfig, CliDeps } from './deps.js'
 import type { CliIo } from './io.js'
-import { administrator } from './administrator.js'
+import { administrator, parseReason } from './administrator.js'
+import { DEFAULT_TOKEN_PREFIX, tokenPatterns } from '../auth/token-format.js'
 
 /** Adds one command (or a group of subcommands) to the program. */
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void
@@ -36,12 +37,15 @@ export interface CliContext {
    * (doctor's 1 for warnings, 2 for failures). Default 0.
    */
   setExitCode(code: number): void
+  /** The --reason given on the command line (checked when actor() is asked). */
+  setReason(raw: string | undefined): void
   exitCode(): number
 }
 
 export function createContext(io: CliIo, deps: CliDeps): CliContext {
   const prefixes = new Set<string>()
   let exitCode = 0
+  let rawReason: string | undefined
   const ctx: CliContext = {
     io,
     deps,
@@ -64,7 +68,14 @@ export function createContext(io: CliIo, deps: CliDeps): CliContext {
         await store.close()
       }
     },
-    actor: () => ({ user: administrator(io.env, deps.userName()) }),
+    actor: () => {
+      // Checked here, before any change is written: a refused reason changes nothing.
+      const reason = parseReason(rawReason, [...new Set([DEFAULT_TOKEN_PREFIX, ...prefixes])].flatMap(p => tokenPatterns(p)))
+      return { user: administrator(io.env, deps.userName()), ...(reason === null ? {} : { reason }) }
+    },
+    setReason: raw => {
+      rawReason = raw
+    },
     tokenPrefixes: () => [...prefixes],
     printJson: value => io.stdout(JSON.stringify(value, null, 2) + '\n'),
     setExitCode: code => {

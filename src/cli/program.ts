@@ -46,6 +46,8 @@ export function buildProgram(ctx: CliContext, extra: readonly CommandRegistrar[]
     .option('--db <file|url>', 'SQLite database file, or a postgres:// connection string (default: data/gitward.db, or db in the config)')
     .option('--repos <dir>', 'root of the bare repositories (default: data/repositories, or repos in the config)')
     .option('--config <file>', 'TOML config file (default: $GITWARD_CONFIG)')
+    .option('--reason <text>', 'why: recorded in the audit trail with the changes this command makes')
+    .hook('preAction', (_program, action) => ctx.setReason(action.optsWithGlobals<{ reason?: string }>().reason))
     .addHelpText(
       'after',
       '\nExamples:\n' +

@@ -230,7 +230,8 @@ export class SqliteStore implements Store {
   }
 
   #audit(actor: Actor, action: AuditAction, target: string, details: Record<string, unknown>): void {
-    this.#insertAudit.run({ at: this.#now(), actor: actor.user, action, target, details: JSON.stringify(details) })
+    const withReason = actor.reason === undefined ? details : { ...details, reason: actor.reason }
+    this.#insertAudit.run({ at: this.#now(), actor: actor.user, action, target, details: JSON.stringify(withReason) })
   }
 
   #tokenById(id: string): TokenRecord | undefined {

@@ -104,6 +104,8 @@ export interface AuditEntry {
 /** Who did an administrative change; recorded in the audit trail. */
 export interface Actor {
   user: string
+  /** Why, as the administrator said it (--reason); kept in the entry's details as `reason`. */
+  reason?: string
 }
 
 export interface NewToken {

@@ -26,11 +26,18 @@ t.test('filters, through the CLI', async t => {
   t.equal(minted.code, 0, minted.stderr)
   const id = (JSON.parse(minted.stdout) as { id: string }).id
   clock.set(new Date('2026-06-03T11:00:00Z'))
-  t.equal((await cli(['token', 'revoke', id], { SUDO_USER: 'bob' })).code, 0)
+  const pasted = formatToken('gwpat-', newTokenId(randomBytes), newSecret(randomBytes))
+  const refused = await cli(['token', 'revoke', id, '--reason', `leaked: ${pasted}`], { SUDO_USER: 'bob' })
+  t.equal(refused.code, 1, 'a token-shaped reason is refused')
+  t.match(refused.stderr, /^gitward: --reason looks like it contains an access token; nothing was changed or recorded\.\n$/)
+  t.notMatch(refused.stderr, new RegExp(pasted))
+  t.equal((await cli(['token', 'revoke', id, '--reason', 'OPS-42: laptop lost'], { SUDO_USER: 'bob' })).code, 0)
 
   const json = async (...argv: string[]) => JSON.parse((await cli(['audit', '--json', ...argv])).stdout) as Array<{ action: string; actor: string; target: string; at: string }>
   const all = await json()
-  t.same(all.map(e => [e.action, e.actor]), [['project.created', 'gitward'], ['token.created', 'alice'], ['token.revoked', 'bob']], 'SUDO_USER is the actor when set')
+  t.same(all.map(e => [e.action, e.actor]), [['project.created', 'gitward'], ['token.created', 'alice'], ['token.revoked', 'bob']], 'SUDO_USER is the actor when set; the refused revocation left nothing')
+  t.match((all[2] as unknown as { details: Record<string, unknown> }).details, { name: 'ci', reason: 'OPS-42: laptop lost' }, 'the reason is kept with the change')
+  t.notOk('reason' in (all[1] as unknown as { details: Record<string, unknown> }).details, 'no reason, no field')
   t.same((await json('--since', '2026-06-02')).map(e => e.action), ['token.created', 'token.revoked'])
   t.same((await json('--since', '2026-06-03T11:00Z')).map(e => e.action), ['token.revoked'])
   t.same((await json('--action', 'token')).map(e => e.action), ['token.created', 'token.revoked'])

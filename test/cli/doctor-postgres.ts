@@ -23,7 +23,9 @@ if (cluster !== null) {
       return { code, stdout: io.out.join(''), stderr: io.err.join('') }
     }
     chmodSync(path.join(dir, 'repos'), 0o750)
-    t.equal((await cli(['repo', 'create', 'acme/app'])).code, 0)
+    t.equal((await cli(['repo', 'create', 'acme/app', '--reason', 'new team'])).code, 0)
+    const trail = JSON.parse((await cli(['audit', '--json'])).stdout) as Array<{ details: Record<string, unknown> }>
+    t.match(trail[0]?.details, { reason: 'new team' }, 'the PostgreSQL engine keeps the reason too')
     const healthy = await cli(['doctor', '--json'])
     const checks = (JSON.parse(healthy.stdout) as { checks: Array<{ check: string; status: string; message: string }> }).checks
     t.equal(healthy.code, 0, healthy.stdout)

@@ -25,7 +25,7 @@ t.test('CLI changes reach the server log as one JSON line each', async t => {
       .map(l => JSON.parse(l) as AuditLine)
       .filter(l => l.msg === 'audit')
 
-  const revoke = await h.cli(['token', 'revoke', token.id], { SUDO_USER: 'alice' })
+  const revoke = await h.cli(['token', 'revoke', token.id, '--reason', 'OPS-42'], { SUDO_USER: 'alice' })
   t.equal(revoke.code, 0, revoke.stderr)
   t.ok(await waitFor(() => auditLines().length >= 3, 10_000), 'the revocation is logged')
   const created = await h.cli(['repo', 'create', 'acme/lib'], { SUDO_USER: 'bob' })
@@ -44,5 +44,6 @@ t.test('CLI changes reach the server log as one JSON line each', async t => {
   )
   t.same(lines.map(l => l.auditId), [...lines.map(l => l.auditId)].sort((a, b) => a - b))
   t.match(lines[1]!.details, { name: 'ci', project: 'acme/app' })
+  t.match(lines[2]!.details, { name: 'ci', reason: 'OPS-42' }, 'with the reason')
   t.notOk(JSON.stringify(lines).includes(token.token), 'no token in an audit line')
 })

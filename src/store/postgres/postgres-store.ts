@@ -217,7 +217,7 @@ export class PostgresStore implements Store {
       actor.user,
       action,
       target,
-      JSON.stringify(details),
+      JSON.stringify(actor.reason === undefined ? details : { ...details, reason: actor.reason }),
     ])
   }
 
