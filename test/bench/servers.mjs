@@ -4,11 +4,22 @@
 // Both are detached into their own process group, so a Ctrl-C in the
 // terminal reaches only the benchmark, which then stops them in order.
 import { spawnSync } from 'node:child_process'
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { waitForLine } from './processes.mjs'
 
 const STARTUP_MS = 30_000
+
+/**
+ * The Node flags on bin/gitward's `#!/usr/bin/env -S node …` line: the
+ * benchmark runs gitward exactly as the installed command (and the systemd
+ * unit through it) runs, and the direct server with the same flags.
+ */
+export function nodeFlags(root) {
+  const first = readFileSync(join(root, 'bin', 'gitward'), 'utf8').split('\n', 1)[0] ?? ''
+  const m = /^#!\/usr\/bin\/env(?: -S)? node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first)
+  return m === null ? [] : m[1].trim().split(/\s+/).filter(Boolean)
+}
 
 /** A clean environment for a server: nothing from the caller's GITWARD_* settings leaks in. */
 export function serverEnv(settings = {}) {
@@ -46,7 +57,7 @@ export function startGitward({ registry, root, db, repos, settings, logFile, lab
     registry,
     label,
     command: process.execPath,
-    args: [join(root, 'bin', 'gitward'), 'serve', '--init', '--listen', '127.0.0.1:0', '--db', db, '--repos', repos],
+    args: [...nodeFlags(root), join(root, 'bin', 'gitward'), 'serve', '--init', '--listen', '127.0.0.1:0', '--db', db, '--repos', repos],
     env: serverEnv(settings),
     logFile,
     pattern: /gitward is listening on (http:\/\/127\.0\.0\.1:\d+)/,
@@ -58,7 +69,7 @@ export function startDirect({ registry, root, repos, settings, logFile, label = 
     registry,
     label,
     command: process.execPath,
-    args: [join(root, 'test', 'bench', 'direct-backend.mjs'), '--repos', repos, '--port', '0'],
+    args: [...nodeFlags(root), join(root, 'test', 'bench', 'direct-backend.mjs'), '--repos', repos, '--port', '0'],
     env: serverEnv(settings),
     logFile,
     pattern: /direct backend is listening on (http:\/\/127\.0\.0\.1:\d+)/,
