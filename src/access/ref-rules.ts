@@ -49,10 +49,8 @@ export function describeDefaultBranchProtection(protection: DefaultBranchProtect
       return 'developers and maintainers push; nobody force-pushes or deletes it'
     case 'none':
       return 'not protected'
-    default: {
-      const never: never = protection
-      throw new Error(`unhandled default-branch protection ${String(never)}`)
-    }
+    default:
+      assertNever(protection, 'default-branch protection')
   }
 }
 

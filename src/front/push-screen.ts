@@ -23,6 +23,7 @@ import { isGzip, requestContentEncoding } from '../git/request-headers.js'
 import type { Project, ProtectedRef } from '../store/store.js'
 import { encodeRefPolicy } from '../access/ref-policy-codec.js'
 import { sendText } from '../http/plain-text.js'
+import { assertNever } from '../assert-never.js'
 
 export interface PushScreenInput {
   project: Pick<Project, 'path' | 'defaultBranch' | 'defaultBranchProtection'>
@@ -148,10 +149,8 @@ export async function screenPush(req: IncomingMessage, res: ServerResponse, inpu
       throw new Error('the command list reader settled without an answer')
     case 'done':
       break
-    default: {
-      const never: never = progress
-      throw new Error(`unhandled command list state ${JSON.stringify(never)}`)
-    }
+    default:
+      assertNever(progress, 'command list state')
   }
 
   const updates = progress.commands.map(updateOf)

@@ -45,6 +45,7 @@ import { constraintOf, isConnectionError, sqlState, translatePostgresError } fro
 import { ADMIN_WRITE_LOCK } from './locks.js'
 import { migratePostgres } from './migrate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
+import { assertNever } from '../../assert-never.js'
 
 export interface PostgresStoreOptions {
   /** postgres:// or postgresql:// connection string. */
@@ -256,10 +257,8 @@ export class PostgresStore implements Store {
       case 'group':
         groupPath = requirePath(token.target.path, 'group')
         break
-      default: {
-        const never: never = token.target
-        throw new Error(`unknown token target ${JSON.stringify(never)}`)
-      }
+      default:
+        assertNever(token.target, 'token target')
     }
     try {
       await this.#query(
