@@ -23,7 +23,7 @@ export {
   type RequestObservation,
   type TokenCheckOutcome,
 } from './sink.js'
-import type { Metrics, MetricsOptions, MetricsSink, MetricsSources, RequestObservation, TokenCheckOutcome } from './sink.js'
+import type { Metrics, MetricsOptions, MetricsSink, MetricsSources } from './sink.js'
 
 const DB_ERROR_CODES: ReadonlySet<string> = new Set(['DB_BUSY', 'DB_UNAVAILABLE'])
 // Decisions are made by gitward's own code from closed sets; the pattern is a
