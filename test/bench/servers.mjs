@@ -52,7 +52,14 @@ async function startServer({ registry, label, command, args, env, logFile, patte
   }
 }
 
+// Every benchmark client comes from 127.0.0.1, which gitward's fair share per
+// client address (backend_max_processes_per_client, a quarter of the 16
+// processes by default) would hold to 4 git requests at once. The peer runs
+// 16 fcgiwrap workers for everyone; gitward gets the same 16 here.
+const BENCH_SETTINGS = { backend_max_processes_per_client: 16 }
+
 export function startGitward({ registry, root, db, repos, settings, logFile, label = 'gitward' }) {
+  settings = { ...BENCH_SETTINGS, ...settings }
   return startServer({
     registry,
     label,
