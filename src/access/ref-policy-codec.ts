@@ -23,12 +23,19 @@ export interface PushPolicy {
   /** The token that pushes (its public id, never the secret). */
   tokenId: string
   policy: RefPolicy
+  /**
+   * Whether the gate left anything for the hook (a possible force-push, a
+   * possible first push). The embedded backend runs gitward's hook only then;
+   * an upstream's installed hook checks every push it is given.
+   */
+  check: boolean
 }
 
 export function encodeRefPolicy(value: PushPolicy): string {
   const p = value.policy
   const compact = {
     v: 1,
+    c: value.check ? 1 : 0,
     t: value.tokenId,
     r: p.role,
     k: p.tokenRefs,
@@ -54,7 +61,7 @@ export function decodeRefPolicy(raw: string | undefined): PushPolicy | undefined
   }
   if (typeof c !== 'object' || c === null) return undefined
   const o = c as Record<string, unknown>
-  if (o['v'] !== 1 || !isString(o['t']) || typeof o['r'] !== 'string' || !isRole(o['r'])) return undefined
+  if (o['v'] !== 1 || (o['c'] !== 0 && o['c'] !== 1) || !isString(o['t']) || typeof o['r'] !== 'string' || !isRole(o['r'])) return undefined
   const k = o['k']
   let tokenRefs: string[] | null = null
   if (k !== null) {
@@ -88,5 +95,5 @@ export function decodeRefPolicy(raw: string | undefined): PushPolicy | undefined
     if (!isString(name) || typeof protection !== 'string' || !isDefaultBranchProtection(protection)) return undefined
     defaultBranch = { name, protection }
   }
-  return { tokenId: o['t'], policy: { role: o['r'], tokenRefs, branches, tags, defaultBranch } }
+  return { tokenId: o['t'], check: o['c'] === 1, policy: { role: o['r'], tokenRefs, branches, tags, defaultBranch } }
 }

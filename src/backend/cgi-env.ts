@@ -8,7 +8,7 @@
 // against the form git itself sends.
 import { isIP } from 'node:net'
 import { GitwardError } from '../errors.js'
-import { MAX_REF_POLICY_LENGTH, REF_POLICY_ENV, REF_POLICY_FORM, REF_POLICY_HEADER } from '../access/ref-policy-codec.js'
+import { decodeRefPolicy, REF_POLICY_ENV, REF_POLICY_HEADER } from '../access/ref-policy-codec.js'
 import { checkRepoPath } from '../git/repo-path.js'
 import { gitProtocolHeader, requestContentEncoding } from '../git/request-headers.js'
 import { parseBackendRoute, routePathInfo, routeQueryString } from './backend-route.js'
@@ -134,10 +134,11 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
   // gitward's pre-receive hook reads them (src/hook/). Other pushes run the
   // repository's own hooks as always.
   const refPolicy = single(headers, REF_POLICY_HEADER)
-  if (refPolicy !== undefined && route.service === 'git-receive-pack') {
-    if (refPolicy.length > MAX_REF_POLICY_LENGTH || !REF_POLICY_FORM.test(refPolicy)) {
-      throw new GitwardError('INVALID_ARGUMENT', 'The ref policy of this push is malformed.')
-    }
+  const pushPolicy = refPolicy === undefined ? undefined : decodeRefPolicy(refPolicy)
+  if (refPolicy !== undefined && pushPolicy === undefined) {
+    throw new GitwardError('INVALID_ARGUMENT', 'The ref policy of this push is malformed.')
+  }
+  if (refPolicy !== undefined && pushPolicy?.check === true && route.service === 'git-receive-pack') {
     if (input.hooksDir === undefined) {
       // Fail closed: without the hook, a force-push to a protected branch would go through.
       throw new GitwardError('INVALID_CONFIG', 'The embedded backend has no hooks directory, so this push cannot be checked.')

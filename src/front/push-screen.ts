@@ -175,6 +175,7 @@ export async function screenPush(req: IncomingMessage, res: ServerResponse, inpu
     const first = verdict.verdicts.find(v => !v.allow)
     return { kind: 'answered', decision: `deny:ref-${first !== undefined && !first.allow ? first.code : 'rule'}` }
   }
-  const send = input.alwaysSendPolicy || needsHook(policy, updates)
-  return { kind: 'forward', policy: send ? encodeRefPolicy({ tokenId: input.token.id, policy }) : undefined }
+  const check = needsHook(policy, updates)
+  const send = input.alwaysSendPolicy || check
+  return { kind: 'forward', policy: send ? encodeRefPolicy({ tokenId: input.token.id, policy, check }) : undefined }
 }

@@ -201,3 +201,28 @@ t.test('requestContentEncoding', async t => {
   t.equal(requestContentEncoding({ 'content-encoding': 'deflate' }), 'unsupported')
   t.equal(requestContentEncoding({ 'content-encoding': ['gzip', 'gzip'] }), 'unsupported')
 })
+
+t.test('protected refs: core.hooksPath and GITWARD_REF_POLICY only for a push the gate marked', async t => {
+  const { encodeRefPolicy } = await import('../../src/access/ref-policy-codec.js')
+  const policy = { role: 'maintainer' as const, tokenRefs: null, branches: [], tags: [], defaultBranch: null }
+  const marked = encodeRefPolicy({ tokenId: 'k3j9x2m1q8ab', check: true, policy })
+  const unmarked = encodeRefPolicy({ tokenId: 'k3j9x2m1q8ab', check: false, policy })
+  const push = (headers: Record<string, string>, hooksDir: string | null = '/run/gitward/home/hooks') =>
+    buildCgiEnv(base({
+      method: 'POST',
+      url: '/acme/app.git/git-receive-pack',
+      headers: { 'x-gitward-remote-user': 'project_k3j9x2m1q8ab_bot', ...headers },
+      hooksDir: hooksDir ?? undefined,
+    }))
+  const env = push({ 'x-gitward-ref-policy': marked })
+  t.equal(env.GITWARD_REF_POLICY, marked)
+  t.equal(config(env)['core.hooksPath'], '/run/gitward/home/hooks')
+  for (const headers of [{}, { 'x-gitward-ref-policy': unmarked }]) {
+    const plain = push(headers)
+    t.equal(plain.GITWARD_REF_POLICY, undefined)
+    t.equal(config(plain)['core.hooksPath'], undefined, 'the repository\'s own hooks run as always')
+  }
+  t.throws(() => push({ 'x-gitward-ref-policy': 'not+base64url' }), /malformed/)
+  // Fail closed: a marked push without gitward's hook would let a force-push through.
+  t.throws(() => push({ 'x-gitward-ref-policy': marked }, null), /no hooks directory/)
+})

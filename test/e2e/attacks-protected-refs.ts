@@ -29,6 +29,7 @@ t.test('attacks on protected refs', async t => {
   await t.test('forged-policy: a client\'s own X-Gitward-Ref-Policy changes nothing', async t => {
     const forged = encodeRefPolicy({
       tokenId: maint.id,
+      check: false,
       policy: { role: 'owner', tokenRefs: null, branches: [], tags: [], defaultBranch: null },
     })
     await h.git(['commit', '-q', '--amend', '-m', 'rewritten'], { cwd: wc })
