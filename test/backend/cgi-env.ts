@@ -217,7 +217,7 @@ t.test('protected refs: core.hooksPath and GITWARD_REF_POLICY only for a push th
   const env = push({ 'x-gitward-ref-policy': marked })
   t.equal(env.GITWARD_REF_POLICY, marked)
   t.equal(config(env)['core.hooksPath'], '/run/gitward/home/hooks')
-  for (const headers of [{}, { 'x-gitward-ref-policy': unmarked }]) {
+  for (const headers of [{}, { 'x-gitward-ref-policy': unmarked }] as Array<Record<string, string>>) {
     const plain = push(headers)
     t.equal(plain.GITWARD_REF_POLICY, undefined)
     t.equal(config(plain)['core.hooksPath'], undefined, 'the repository\'s own hooks run as always')
