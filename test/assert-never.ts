@@ -1,4 +1,6 @@
 import t from 'tap'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { assertNever } from '../src/assert-never.js'
 
 t.test('a value that escaped the type system is named in the error', async t => {
@@ -10,8 +12,6 @@ t.test('a value that escaped the type system is named in the error', async t => 
 })
 
 t.test('every exhaustive switch in src/ ends in assertNever, not a hand-written never block', async t => {
-  const { readdirSync, readFileSync } = await import('node:fs')
-  const { join } = await import('node:path')
   const root = new URL('../src/', import.meta.url).pathname
   const offenders: string[] = []
   const walk = (dir: string): void => {
