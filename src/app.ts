@@ -33,6 +33,7 @@ import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
 import { unreadMetrics, type Metrics } from './metrics/sink.js'
 import { createAuditFeed } from './admin/audit-feed.js'
+import { listTokens } from './admin/list-tokens.js'
 import { GIT_SERVICES } from './git/service.js'
 import { createMetricsServer } from './metrics/metrics-server.js'
 import { AddressRanges } from './net/address-ranges.js'
@@ -317,7 +318,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       bannedAddresses: () => bans.bannedCount(),
       tokenChecks: () => verifier.stats,
       pingDatabase: () => store.ping(),
-      activeTokenExpiries: async () => (await store.listTokens({})).map(t => t.expiresAt),
+      activeTokenExpiries: async () => (await listTokens({ store, clock }, {})).map(t => t.expiresAt),
       now: () => clock.now(),
     })
     let metricsUrl: string | null = null

@@ -1,8 +1,8 @@
 // What a token's scopes and role let it do to a repository, in GitLab's
 // terms. Only the git abilities exist here: gitward has no API and no
 // registry, so `read_registry` and `write_registry` grant nothing at all.
-import { roleAtLeast, type Role } from './role.js'
-import type { Scope } from './scope.js'
+import { roleAtLeast, type Role } from '../model/role.js'
+import type { Scope } from '../model/scope.js'
 import { assertNever } from '../assert-never.js'
 
 /** What a git request does to a repository: pull (fetch, clone, archive) or push. */

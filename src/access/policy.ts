@@ -10,10 +10,10 @@
 //   403              a valid token covering the project whose scopes or role
 //                    are too low; the message names what is missing
 import { isWithinGroup } from '../git/repo-path.js'
-import type { TokenTarget } from '../store/store.js'
-import type { Role } from './role.js'
-import type { Scope } from './scope.js'
-import type { Visibility } from './visibility.js'
+import type { TokenTarget } from '../model/token.js'
+import type { Role } from '../model/role.js'
+import type { Scope } from '../model/scope.js'
+import type { Visibility } from '../model/visibility.js'
 import {
   accessVerb,
   minimumRole,

@@ -10,7 +10,7 @@
 // and refuses the push on anything unexpected, so a broken upstream
 // configuration fails closed instead of protecting nothing.
 import { isDefaultBranchProtection, isRefAccessLevel, type BranchRule, type RefPolicy, type RuleOwner, type TagRule } from './ref-rules.js'
-import { isRole } from './role.js'
+import { isRole } from '../model/role.js'
 
 export const REF_POLICY_HEADER = 'x-gitward-ref-policy'
 /** The environment variable the hook reads the policy from. */

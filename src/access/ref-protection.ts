@@ -11,7 +11,7 @@
 // Deleting a protected branch by push is refused for everyone; a protected
 // tag is never moved; deleting one needs a maintainer.
 import { isWildcard, refPatternMatches } from '../git/ref-pattern.js'
-import { roleAtLeast } from './role.js'
+import { roleAtLeast } from '../model/role.js'
 import { roleMeetsLevel, type BranchRule, type RefAccessLevel, type RefPolicy, type RuleOwner, type TagRule } from './ref-rules.js'
 import { assertNever } from '../assert-never.js'
 

@@ -1,16 +1,21 @@
 // The vocabulary of protected branches and tags and of per-token ref rules,
 // with GitLab's names. Plain data: the store keeps it, the CLI prints it,
 // ref-protection.ts decides with it.
-import type { Role } from './role.js'
+import type { Role } from '../model/role.js'
+import type { DefaultBranchProtection, RefAccessLevel, RuleOwner } from '../model/protection.js'
+// The vocabulary itself is domain data (src/model/protection.ts); re-exported
+// here for the decision code that reads it with the rules below.
+export {
+  DEFAULT_BRANCH_PROTECTIONS,
+  DEFAULT_REF_ACCESS_LEVEL,
+  isDefaultBranchProtection,
+  isRefAccessLevel,
+  REF_ACCESS_LEVELS,
+  type DefaultBranchProtection,
+  type RefAccessLevel,
+  type RuleOwner,
+} from '../model/protection.js'
 import { assertNever } from '../assert-never.js'
-
-/** Who may push to a protected branch or create a protected tag. */
-export const REF_ACCESS_LEVELS = ['developer', 'maintainer', 'no_one'] as const
-export type RefAccessLevel = (typeof REF_ACCESS_LEVELS)[number]
-export const DEFAULT_REF_ACCESS_LEVEL: RefAccessLevel = 'maintainer'
-
-export const isRefAccessLevel = (value: string): value is RefAccessLevel =>
-  (REF_ACCESS_LEVELS as readonly string[]).includes(value)
 
 /** Whether a token with `role` passes `level`: `no_one` lets nobody through. */
 export function roleMeetsLevel(role: Role, level: RefAccessLevel): boolean {
@@ -25,18 +30,6 @@ export function roleMeetsLevel(role: Role, level: RefAccessLevel): boolean {
       assertNever(level, 'ref access level')
   }
 }
-
-/**
- * How a new project's default branch is protected (GitLab's
- * default_branch_protection): `full` maintainers push, nobody force-pushes;
- * `full_after_initial_push` as full, but anyone who may push can make the
- * first push into an empty repository; `developers_can_push` developers
- * push, nobody force-pushes; `none` no protection.
- */
-export const DEFAULT_BRANCH_PROTECTIONS = ['full', 'full_after_initial_push', 'developers_can_push', 'none'] as const
-export type DefaultBranchProtection = (typeof DEFAULT_BRANCH_PROTECTIONS)[number]
-export const isDefaultBranchProtection = (value: string): value is DefaultBranchProtection =>
-  (DEFAULT_BRANCH_PROTECTIONS as readonly string[]).includes(value)
 
 /** What a default-branch protection means, in a few words for people. */
 export function describeDefaultBranchProtection(protection: DefaultBranchProtection): string {
@@ -53,9 +46,6 @@ export function describeDefaultBranchProtection(protection: DefaultBranchProtect
       assertNever(protection, 'default-branch protection')
   }
 }
-
-/** Where a rule was set: on the project itself, or on a group above it (inherited). */
-export type RuleOwner = { kind: 'project'; path: string } | { kind: 'group'; path: string }
 
 export interface BranchRule {
   owner: RuleOwner

@@ -5,7 +5,7 @@
 // existed when the server started are not logged again (the trail itself,
 // `gitward audit --json`, is the complete record; the feed is the live view).
 import type { Logger } from '../log/logger.js'
-import type { AuditEntry } from '../store/store.js'
+import type { AuditEntry } from '../model/audit.js'
 
 /** Schedules `fn` after `ms`; returns a function that cancels it. */
 export type Schedule = (fn: () => void, ms: number) => () => void

@@ -4,7 +4,7 @@
 //   --action  an action (token.revoked) or a family (token: every token.*)
 //   --target  a project path, group path or token id, exactly
 import { GitwardError } from '../errors.js'
-import type { AuditEntry } from '../store/store.js'
+import type { AuditEntry } from '../model/audit.js'
 
 export interface AuditQuery {
   /** Earliest instant shown (ms), or null for the beginning. */

@@ -1,15 +1,19 @@
-// Registering a project: validate the path, create (or adopt) its bare
-// repository when a repositories root is configured, then record it. If the
-// record cannot be written, a repository created by this call is removed
-// again, so a failed command leaves nothing behind.
-import { isVisibility, VISIBILITIES, type Visibility } from '../access/visibility.js'
+// Registering a project: validate the path and visibility, create (or adopt)
+// its bare repository when a repositories root is configured, then record it.
+// If the record cannot be written, a repository created by this call is
+// removed again, so a failed command leaves nothing behind.
 import { GitwardError } from '../errors.js'
-import { DEFAULT_BRANCH_PROTECTIONS, isDefaultBranchProtection, type DefaultBranchProtection } from '../access/ref-rules.js'
+import { DEFAULT_BRANCH_PROTECTIONS, isDefaultBranchProtection, type DefaultBranchProtection } from '../model/protection.js'
 import { silentLogger, type Logger } from '../log/logger.js'
-import { requirePath } from './target-path.js'
+import type { Actor } from '../model/audit.js'
+import type { Project } from '../model/project.js'
+import type { Visibility } from '../model/visibility.js'
 import { createBareRepository } from '../repo/create-bare-repository.js'
 import type { RunGit } from '../repo/run-git.js'
-import type { Actor, Project, Store } from '../store/store.js'
+import type { Store } from '../store/store.js'
+import { requirePath } from './target-path.js'
+import { requireVisibility } from './visibility-input.js'
+import { auditNote } from './audit-facts.js'
 
 export interface CreateProjectDeps {
   store: Store
@@ -22,24 +26,30 @@ export interface CreateProjectDeps {
   logger?: Logger
 }
 
+export interface CreateProjectRequest {
+  path: string
+  visibility: string
+}
+
 export interface CreatedProject {
   project: Project
   repository: { dir: string; created: boolean } | null
 }
 
+const alreadyRegistered = (path: string): GitwardError =>
+  new GitwardError('ALREADY_EXISTS', `the project "${path}" is already registered.`)
+
+/** Check a request without the database or the disk (bad input changes nothing). */
+export function checkCreateProject(request: CreateProjectRequest): { path: string; visibility: Visibility } {
+  return { path: requirePath(request.path, 'project'), visibility: requireVisibility(request.visibility) }
+}
+
 export async function createProject(
   deps: CreateProjectDeps,
-  request: { path: string; visibility: string },
+  request: CreateProjectRequest,
   actor: Actor,
 ): Promise<CreatedProject> {
-  const path = requirePath(request.path, 'project')
-  if (!isVisibility(request.visibility)) {
-    throw new GitwardError(
-      'INVALID_ARGUMENT',
-      `unknown visibility "${request.visibility}"; use ${VISIBILITIES.join(' or ')}.`,
-    )
-  }
-  const visibility: Visibility = request.visibility
+  const { path, visibility } = checkCreateProject(request)
   if (!isDefaultBranchProtection(deps.defaultBranchProtection)) {
     throw new GitwardError(
       'INVALID_CONFIG',
@@ -47,19 +57,19 @@ export async function createProject(
     )
   }
   const defaultBranchProtection: DefaultBranchProtection = deps.defaultBranchProtection
-  if ((await deps.store.findProject(path)) !== undefined) {
-    throw new GitwardError('ALREADY_EXISTS', `the project "${path}" is already registered.`)
-  }
+  if ((await deps.store.findProject(path)) !== undefined) throw alreadyRegistered(path)
 
   const repo = deps.reposRoot === null
     ? null
     : await createBareRepository({ root: deps.reposRoot, path, defaultBranch: deps.defaultBranch, runGit: deps.runGit })
   try {
-    const project = await deps.store.createProject(
+    const written = await deps.store.createProject(
       { path, visibility, defaultBranch: deps.defaultBranch, defaultBranchProtection },
-      actor,
+      auditNote(actor, 'project.created', path, { visibility, defaultBranch: deps.defaultBranch, defaultBranchProtection }),
     )
-    return { project, repository: repo === null ? null : { dir: repo.dir, created: repo.created } }
+    // Registered by someone else since the check above.
+    if (!written.ok) throw alreadyRegistered(path)
+    return { project: written.value, repository: repo === null ? null : { dir: repo.dir, created: repo.created } }
   } catch (e) {
     if (repo !== null) {
       try {

@@ -1,9 +1,9 @@
 // Role and scope lists as typed on the command line, turned into the closed
-// sets of src/access or a one-sentence refusal listing what is accepted.
-import { isRole, ROLES, type Role } from '../access/role.js'
-import { parseScopes, SCOPES, type Scope } from '../access/scope.js'
+// sets of src/model or a one-sentence refusal listing what is accepted.
 import { GitwardError } from '../errors.js'
 import { parseRefPatternList } from '../git/ref-pattern.js'
+import { isRole, ROLES, type Role } from '../model/role.js'
+import { parseScopes, SCOPES, type Scope } from '../model/scope.js'
 
 export function requireRole(raw: string): Role {
   if (isRole(raw)) return raw
@@ -25,3 +25,6 @@ export function requireRefRules(raw: string): string[] {
   if (parsed.ok) return parsed.patterns
   throw new GitwardError('INVALID_ARGUMENT', `"${parsed.pattern}" is not a valid --refs pattern: ${parsed.rule}.`)
 }
+
+/** A scope list already split (by a program, not a person): the same rule, in canonical order. */
+export const requireScopeList = (scopes: readonly string[]): Scope[] => requireScopes(scopes.join(','))

@@ -1,19 +1,25 @@
 // Protecting and unprotecting branches and tags: every rule of the change,
 // in one place. The CLI (and any later API) calls these; the store only
 // records what they pass. Bad input is one sentence and changes nothing.
+import { assertNever } from '../assert-never.js'
+import { GitwardError } from '../errors.js'
+import { checkRefPattern } from '../git/ref-pattern.js'
+import { checkRepoPath, isWithinGroup } from '../git/repo-path.js'
+import type { Actor } from '../model/audit.js'
+import type { Project } from '../model/project.js'
 import {
   DEFAULT_REF_ACCESS_LEVEL,
   isRefAccessLevel,
   REF_ACCESS_LEVELS,
+  type ProtectedRef,
   type RefAccessLevel,
+  type RefKind,
   type RuleOwner,
-} from '../access/ref-rules.js'
-import { GitwardError } from '../errors.js'
-import { checkRefPattern } from '../git/ref-pattern.js'
-import { checkRepoPath, isWithinGroup } from '../git/repo-path.js'
-import type { Actor, Project, ProtectedRef, Store } from '../store/store.js'
+} from '../model/protection.js'
+import type { Store } from '../store/store.js'
+import { auditNote, protectionFacts } from './audit-facts.js'
 
-export type RefKind = 'branch' | 'tag'
+export type { RefKind } from '../model/protection.js'
 
 export interface ProtectRequest {
   refKind: RefKind
@@ -65,8 +71,27 @@ export async function protectRef(
     throw new GitwardError('INVALID_ARGUMENT', '--allow-force-push applies to branches only; a protected tag is never moved.')
   }
   const owner = await resolveRuleOwner(store, request.target)
-  return store.protectRef({ refKind: request.refKind, owner, pattern, level, allowForcePush: request.allowForcePush === true }, actor)
+  const rule = { refKind: request.refKind, owner, pattern, level, allowForcePush: request.allowForcePush === true }
+  const before = await store.findProtection(rule.refKind, owner, pattern)
+  const facts = protectionFacts(rule)
+  const written = await store.protectRef(
+    rule,
+    before === undefined
+      ? auditNote(actor, 'ref.protected', owner.path, facts)
+      : auditNote(actor, 'ref.protection_changed', owner.path, { ...facts, from: { level: before.level, ...(before.refKind === 'branch' ? { allowForcePush: before.allowForcePush } : {}) } }),
+    before,
+  )
+  if (written.ok) return written.value
+  switch (written.conflict) {
+    case 'protection-changed':
+      throw new GitwardError('ALREADY_EXISTS', `the protection of ${rule.refKind} "${pattern}" on ${owner.path} was changed by someone else meanwhile; run the command again.`)
+    default:
+      return assertNever(written.conflict, 'store conflict')
+  }
 }
+
+const noSuchProtection = (refKind: RefKind, owner: RuleOwner, pattern: string): GitwardError =>
+  new GitwardError('NOT_FOUND', `no protected ${refKind} "${pattern}" is set on the ${owner.kind} "${owner.path}"; see gitward protect list ${owner.path}.`)
 
 export async function unprotectRef(
   store: Store,
@@ -75,7 +100,16 @@ export async function unprotectRef(
 ): Promise<ProtectedRef> {
   const pattern = requirePattern(request.pattern, request.refKind)
   const owner = await resolveRuleOwner(store, request.target)
-  return store.unprotectRef(request.refKind, owner, pattern, actor)
+  const existing = await store.findProtection(request.refKind, owner, pattern)
+  if (existing === undefined) throw noSuchProtection(request.refKind, owner, pattern)
+  const written = await store.unprotectRef(existing.id, auditNote(actor, 'ref.unprotected', owner.path, protectionFacts(existing)))
+  if (written.ok) return written.value
+  switch (written.conflict) {
+    case 'protection-missing':
+      throw noSuchProtection(request.refKind, owner, pattern)
+    default:
+      return assertNever(written.conflict, 'store conflict')
+  }
 }
 
 export interface ProtectionListing {

@@ -1,12 +1,19 @@
 // Rotation: a new secret for the same grant (name, target, role, scopes, ref rules). The
 // store inserts the replacement and revokes the old token in one transaction,
-// so there is never a moment with both or neither working.
+// so there is never a moment with both or neither working; it re-checks there
+// that the old token is still active, so two rotations racing each other
+// cannot both succeed.
+//
+// Rotation is allowed even where project token creation is disabled: it
+// replaces an existing grant, and blocking it would keep a leaked secret alive.
 import type { Clock } from '../clock.js'
 import { GitwardError } from '../errors.js'
-import type { Actor, DateString, Store } from '../store/store.js'
-import { expiryFromInput, utcDate } from './expiry-date.js'
-import { prepareToken, type MintDeps, type Minted } from './mint-token.js'
-import { requireTokenId } from './token-id.js'
+import type { Actor } from '../model/audit.js'
+import { isExpired, type DateString, type Timestamp } from '../model/dates.js'
+import { auditNote, tokenFacts } from './audit-facts.js'
+import { expiryFromInput } from './expiry-date.js'
+import { noSuchToken, requireToken } from './find-token.js'
+import { prepareToken, tokenIdTaken, type MintDeps, type Minted } from './mint-token.js'
 
 export interface RotateRequest {
   id: string
@@ -14,51 +21,56 @@ export interface RotateRequest {
   expires?: string | undefined
 }
 
+const revokedCannotRotate = (id: string, revokedAt: Timestamp | null): GitwardError =>
+  new GitwardError(
+    'INVALID_ARGUMENT',
+    `the token ${id} was revoked${revokedAt === null ? '' : ` at ${revokedAt}`} and cannot be rotated; create a new one with gitward token create.`,
+  )
+
 export async function rotateToken(
   deps: MintDeps & { clock: Clock },
   request: RotateRequest,
   actor: Actor,
 ): Promise<Minted> {
-  const id = requireTokenId(request.id)
   const now = deps.clock.now()
-  const old = await requireToken(deps.store, id)
-  if (old.revokedAt !== null) {
-    throw new GitwardError(
-      'INVALID_ARGUMENT',
-      `the token ${id} was revoked at ${old.revokedAt} and cannot be rotated; create a new one with gitward token create.`,
-    )
-  }
-  let expiresAt: DateString | null = expiryFromInput(request.expires, now)
+  const newExpiry = expiryFromInput(request.expires, now)
+  const old = await requireToken(deps.store, request.id)
+  const id = old.id
+  if (old.revokedAt !== null) throw revokedCannotRotate(id, old.revokedAt)
+  let expiresAt: DateString | null = newExpiry
   if (request.expires === undefined) {
     expiresAt = old.expiresAt
-    // Keeping a date that has passed (or is today) would mint a dead token.
-    if (expiresAt !== null && expiresAt <= utcDate(now)) {
+    // Keeping a date that has passed (or is today, or is no date at all)
+    // would mint a dead token.
+    if (isExpired(expiresAt, now)) {
       throw new GitwardError(
         'INVALID_ARGUMENT',
-        `the token ${id} expires on ${expiresAt}, which is not after today; give the new token a later date with --expires YYYY-MM-DD.`,
+        `the token ${id} expires on ${String(expiresAt)}, which is not after today; give the new token a later date with --expires YYYY-MM-DD.`,
       )
     }
   }
-  const target = old.target.kind === 'project'
-    ? { kind: 'project' as const, path: old.target.path }
-    : { kind: 'group' as const, path: old.target.path }
   const { row, token } = await prepareToken(deps, {
     name: old.name,
-    target,
+    target: old.target,
     role: old.role,
     scopes: old.scopes,
     expiresAt,
     // The replacement keeps the grant whole, its ref limit included.
     refRules: old.refRules,
   })
-  const record = await deps.store.rotateToken(id, row, actor)
-  return { record, token }
-}
-
-async function requireToken(store: Store, id: string) {
-  const token = await store.findToken(id)
-  if (token === undefined) {
-    throw new GitwardError('NOT_FOUND', `no token has the id "${id}"; see the ids with gitward token list --all.`)
+  const written = await deps.store.rotateToken(id, row, auditNote(actor, 'token.rotated', id, { replacement: row.id, ...tokenFacts(row) }))
+  if (written.ok) return { record: written.value, token }
+  switch (written.conflict) {
+    case 'token-missing':
+      throw noSuchToken(id)
+    case 'token-revoked':
+      // Revoked (or rotated) by someone else since it was read above.
+      throw revokedCannotRotate(id, (await deps.store.findToken(id))?.revokedAt ?? null)
+    case 'token-id-taken':
+      throw tokenIdTaken(row.id)
+    default: {
+      const never: never = written.conflict
+      throw new Error(`unhandled conflict ${String(never)}`)
+    }
   }
-  return token
 }

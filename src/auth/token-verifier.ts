@@ -12,9 +12,10 @@
 // database is busy or gone, too many compares are queued) and becomes a 503,
 // never a 401, so git never erases a good stored credential because of us.
 import type { Clock } from '../clock.js'
-import type { Store, TokenRecord } from '../store/store.js'
+import type { Store } from '../store/store.js'
+import type { TokenRecord } from '../model/token.js'
 import type { TokenCheck, TokenRefusal } from '../access/policy.js'
-import { isExpired } from '../admin/expiry-date.js'
+import { isExpired } from '../model/dates.js'
 import { parseToken } from './token-format.js'
 import type { Hasher } from './hasher.js'
 import type { VerifiedTokenCache } from './verified-token-cache.js'

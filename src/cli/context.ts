@@ -1,7 +1,8 @@
 // What every command registrar receives: the io, the dependencies, and
 // helpers to read the configuration and open the store once per invocation.
 import type { Command } from 'commander'
-import type { Actor, Store } from '../store/store.js'
+import { createAdmin, type Admin } from '../admin/admin.js'
+import type { Actor } from '../model/audit.js'
 import type { AdminConfig, CliDeps } from './deps.js'
 import type { CliIo } from './io.js'
 import { administrator, parseReason } from './administrator.js'
@@ -25,8 +26,11 @@ export interface CliContext {
    * --config (global options) < `flags` (command-specific, keyed by config key).
    */
   config(command: Command, flags?: Record<string, string | undefined>): AdminConfig
-  /** Open the store, run `fn`, close the store (also on failure). */
-  withStore<T>(command: Command, fn: (store: Store, config: AdminConfig) => Promise<T>, flags?: Record<string, string | undefined>): Promise<T>
+  /**
+   * Open the store, run `fn` with the administrative use cases bound to it,
+   * close the store (also on failure).
+   */
+  withAdmin<T>(command: Command, fn: (admin: Admin, config: AdminConfig) => Promise<T>, flags?: Record<string, string | undefined>): Promise<T>
   actor(): Actor
   /** Token prefixes whose tokens must be scrubbed from any error output. */
   tokenPrefixes(): readonly string[]
@@ -59,11 +63,22 @@ export function createContext(io: CliIo, deps: CliDeps): CliContext {
       prefixes.add(config.token_prefix)
       return config
     },
-    async withStore(command, fn, flags) {
+    async withAdmin(command, fn, flags) {
       const config = ctx.config(command, flags)
       const store = await deps.openStore({ file: config.db, clock: deps.clock, busyTimeoutMs: CLI_BUSY_TIMEOUT_MS })
+      const admin = createAdmin({
+        store,
+        clock: deps.clock,
+        random: deps.random,
+        hasher: () => deps.hasher(config.bcrypt_cost),
+        tokenPrefix: config.token_prefix,
+        reposRoot: config.repos,
+        defaultBranch: config.default_branch,
+        defaultBranchProtection: config.default_branch_protection,
+        runGit: deps.runGit(io.env),
+      })
       try {
-        return await fn(store, config)
+        return await fn(admin, config)
       } finally {
         await store.close()
       }

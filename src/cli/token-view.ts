@@ -1,8 +1,8 @@
 // The public face of a token record: what `token list/show --json` print and
 // what the tables show. Built field by field (never by spreading the record),
 // so the hash can never slip into output.
-import { isExpired } from '../admin/expiry-date.js'
-import type { TokenRecord } from '../store/store.js'
+import { isExpired } from '../model/dates.js'
+import type { TokenRecord } from '../model/token.js'
 
 export type TokenState = 'active' | 'expired' | 'revoked'
 

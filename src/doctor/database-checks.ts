@@ -89,7 +89,7 @@ export async function checkDatabase(file: string, me: Identity, openStore: (file
 
 /** Active tokens without an expiry date: they work until someone remembers to revoke them. */
 export async function checkTokenExpiry(store: Store): Promise<CheckResult> {
-  const forever = (await store.listTokens({})).filter(t => t.expiresAt === null)
+  const forever = (await store.listTokens({ includeRevoked: false })).filter(t => t.expiresAt === null)
   if (forever.length === 0) return ok('tokens.expiry', 'every active token has an expiry date')
   const shown = forever.slice(0, 10).map(t => `${t.id} (${t.name})`)
   const more = forever.length > shown.length ? ` and ${forever.length - shown.length} more` : ''

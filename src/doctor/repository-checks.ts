@@ -5,7 +5,7 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { checkRepositoryContainment, describeRefusal } from '../backend/repository-containment.js'
-import type { Project } from '../store/store.js'
+import type { Project } from '../model/project.js'
 import { fail, ok, warn, type CheckResult } from './check-result.js'
 import { checkOwnerAndMode, missing, type Identity } from './file-access.js'
 

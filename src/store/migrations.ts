@@ -95,6 +95,62 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         CHECK (default_branch_protection IN ('full', 'full_after_initial_push', 'developers_can_push', 'none'));
     `,
   },
+  {
+    version: 3,
+    name: 'tokens.expires_at must be a real calendar date',
+    // Migration 1 only checked the shape (GLOB), so 2020-13-01 or 2026-02-30
+    // could be stored, and 0.1 let such a token work forever (fail open).
+    // SQLite cannot change a CHECK in place: the table is rebuilt inside the
+    // migration's transaction, keeping every row, both indexes and both
+    // foreign keys. Renaming the old table FIRST makes SQLite rewrite its
+    // self-reference (rotated_from) to the old name, so the old table can be
+    // dropped with foreign keys on; the new table's rotated_from refers to
+    // itself. A stored date that is not a calendar date becomes 1970-01-01
+    // (already expired: it fails closed, as 0.2 reads it anyway) and the
+    // change is written to the audit trail with the old value.
+    sql: `
+      ALTER TABLE tokens RENAME TO tokens_v1;
+
+      CREATE TABLE tokens (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        project_id    INTEGER REFERENCES projects (id) ON DELETE RESTRICT,
+        group_path    TEXT,
+        role          TEXT NOT NULL CHECK (role IN ('guest', 'reporter', 'developer', 'maintainer', 'owner')),
+        scopes        TEXT NOT NULL CHECK (scopes <> ''),
+        secret_hash   TEXT NOT NULL,
+        -- A real calendar DATE, YYYY-MM-DD: date() normalises 2026-02-30 to
+        -- 2026-03-02 and gives NULL for 2020-13-01, so both are refused.
+        expires_at    TEXT CHECK (expires_at IS NULL OR (
+                        expires_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND date(expires_at) IS expires_at)),
+        created_at    TEXT NOT NULL,
+        last_used_at  TEXT,
+        revoked_at    TEXT,
+        rotated_from  TEXT REFERENCES tokens (id),
+        -- Comma-separated full-ref patterns (refs/tags/v*); NULL = no per-token limit.
+        ref_rules     TEXT CHECK (ref_rules IS NULL OR ref_rules <> ''),
+        CHECK ((project_id IS NULL) <> (group_path IS NULL))
+      ) STRICT, WITHOUT ROWID;
+
+      INSERT INTO audit (at, actor, action, target, details)
+        SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'gitward (schema migration 3)', 'token.expiry_repaired', id,
+               json_object('from', expires_at, 'to', '1970-01-01')
+        FROM tokens_v1
+        WHERE expires_at IS NOT NULL AND date(expires_at) IS NOT expires_at
+        ORDER BY id;
+
+      INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at,
+                          created_at, last_used_at, revoked_at, rotated_from, ref_rules)
+        SELECT id, name, project_id, group_path, role, scopes, secret_hash,
+               CASE WHEN expires_at IS NULL OR date(expires_at) IS expires_at THEN expires_at ELSE '1970-01-01' END,
+               created_at, last_used_at, revoked_at, rotated_from, ref_rules
+        FROM tokens_v1;
+
+      DROP TABLE tokens_v1;
+      CREATE INDEX tokens_project_id ON tokens (project_id);
+      CREATE INDEX tokens_group_path ON tokens (group_path);
+    `,
+  },
 ])
 
 /** The schema version this build of gitward writes and understands. */

@@ -1,9 +1,8 @@
 // Conversion between the protected_refs table and ProtectedRef, shared by
 // every engine. A row that does not fit fails closed rather than protecting
 // less than the administrator set.
-import { isRefAccessLevel } from '../access/ref-rules.js'
+import { isRefAccessLevel, type ProtectedRef } from '../model/protection.js'
 import { GitwardError } from '../errors.js'
-import type { ProtectedRef } from './store.js'
 
 export interface ProtectedRefRow {
   id: number
@@ -40,11 +39,8 @@ export function ancestorGroups(projectPath: string): string[] {
   return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'))
 }
 
-/** What the audit trail records about a protection. */
-export function protectionFacts(rule: ProtectedRef): Record<string, unknown> {
-  return {
-    [rule.refKind]: rule.pattern,
-    ownerKind: rule.owner.kind,
-    ...(rule.refKind === 'branch' ? { push: rule.level, allowForcePush: rule.allowForcePush } : { create: rule.level }),
-  }
+/** Whether the stored protection is still the one a use case read (undefined: none). */
+export function sameProtection(current: ProtectedRef | undefined, expected: ProtectedRef | undefined): boolean {
+  if (current === undefined || expected === undefined) return current === expected
+  return current.id === expected.id && current.level === expected.level && current.allowForcePush === expected.allowForcePush
 }

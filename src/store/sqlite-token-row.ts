@@ -1,11 +1,13 @@
 // Conversion between the tokens table and TokenRecord. Values read back are
 // checked against the closed sets of roles and scopes: a row that does not
 // fit (edited by hand, written by a broken build) fails closed instead of
-// granting an access level gitward does not know.
-import { isRole } from '../access/role.js'
-import { isScope, type Scope } from '../access/scope.js'
+// granting an access level gitward does not know. An expiry date that is
+// not a real calendar date is kept as stored (so `token show` displays what
+// is there) and counts as expired: see isExpired in src/model/dates.ts.
 import { GitwardError } from '../errors.js'
-import type { TokenRecord } from './store.js'
+import { isRole } from '../model/role.js'
+import { isScope, type Scope } from '../model/scope.js'
+import type { TokenRecord } from '../model/token.js'
 
 export interface TokenRow {
   id: string

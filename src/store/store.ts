@@ -1,130 +1,71 @@
 // The persistence boundary. Everything above this interface is written
 // against promises, so a shared PostgreSQL store can replace the SQLite one
 // without touching the front, the verifier or the CLI. SQL lives only in the
-// implementations under src/store/.
-import type { Role } from '../access/role.js'
-import type { Scope } from '../access/scope.js'
-import type { Visibility } from '../access/visibility.js'
-import type { DefaultBranchProtection, RefAccessLevel, RuleOwner } from '../access/ref-rules.js'
+// implementations under src/store/; the domain types live in src/model/.
+//
+// An engine knows no rule. It stores what src/admin/ decided, and for the
+// few decisions that must hold at the moment of the write (a revoked token
+// cannot be rotated, project tokens may be switched off for a group) it
+// re-checks a plain FACT that the use case names, inside the write's own
+// transaction, and reports a Conflict instead of writing:
+//
+//   use case (admin/)                       engine (store/)
+//   read, validate, decide, build the row   BEGIN
+//   store.createToken(row, audit,           check the named facts -> Conflict
+//     { requireProjectTokenCreation })      insert row + audit entry
+//   Conflict -> the rule's message          COMMIT
+//
+// Why facts and not a callback or an open transaction handed to admin/:
+// better-sqlite3 transactions are synchronous (no `await` may run inside
+// one), and a PostgreSQL transaction on a pooled connection must not stay
+// open across a use case's other awaits (hashing, git, another request's
+// queries in the same process once the HTTP API calls admin/). A fact to
+// compare fits both: SQLite checks it in its synchronous transaction,
+// PostgreSQL between BEGIN and COMMIT (or with a conditional UPDATE), and
+// the rule and its wording stay in admin/, written once.
+import type { AuditEntry, AuditNote } from '../model/audit.js'
+import type { Timestamp } from '../model/dates.js'
+import type { GroupSettings, Project, ProjectTokenCreation } from '../model/project.js'
+import type { DefaultBranchProtection, NewProtectedRef, ProtectedRef, RefKind, RuleOwner } from '../model/protection.js'
+import type { NewToken, TokenRecord } from '../model/token.js'
+import type { Visibility } from '../model/visibility.js'
 
-/** ISO-8601 UTC timestamp, e.g. 2026-11-29T19:12:30.000Z (from the injected clock). */
-export type Timestamp = string
-/** Calendar date in UTC, YYYY-MM-DD. */
-export type DateString = string
+/** Why a write did not happen: a fact it was conditioned on did not hold. */
+export type Conflict =
+  /** createProject: a project already has this path. */
+  | 'project-exists'
+  /** createToken / rotateToken: a token already has the new token's id. */
+  | 'token-id-taken'
+  /** revokeToken / rotateToken: no token has the id. */
+  | 'token-missing'
+  /** revokeToken / rotateToken: the token is already revoked. */
+  | 'token-revoked'
+  /** createToken with requireProjectTokenCreation: the group has it disabled. */
+  | 'project-token-creation-disabled'
+  /** protectRef: the protection is no longer what the use case read (changed concurrently). */
+  | 'protection-changed'
+  /** unprotectRef: the protection is gone. */
+  | 'protection-missing'
 
-export interface Project {
-  id: number
-  path: string
-  visibility: Visibility
-  createdAt: Timestamp
-  /** The branch HEAD named when the project was registered; null for projects older than schema 2. */
-  defaultBranch: string | null
-  /** How the default branch is protected; `none` for projects older than schema 2. */
-  defaultBranchProtection: DefaultBranchProtection
-}
+/** The outcome of a conditioned write: the stored value, or the fact that failed. */
+export type Written<T, C extends Conflict> = { ok: true; value: T } | { ok: false; conflict: C }
 
-/** A protected branch or tag pattern, on a project or on a group (inherited below it). */
-export interface ProtectedRef {
-  id: number
-  refKind: 'branch' | 'tag'
-  owner: RuleOwner
-  /** Short name or glob: `main`, `release/*` (branch), `v*` (tag). */
-  pattern: string
-  /** Who may push (branch) or create (tag). */
-  level: RefAccessLevel
-  /** Branches only: whether those who may push may also force-push. Always false for tags. */
-  allowForcePush: boolean
-  createdAt: Timestamp
-  updatedAt: Timestamp
-}
-
-/** A protection to record; the admin layer has checked every field. */
-export interface NewProtectedRef {
-  refKind: 'branch' | 'tag'
-  owner: RuleOwner
-  pattern: string
-  level: RefAccessLevel
-  allowForcePush: boolean
-}
-
-/** What a token is bound to: exactly one project, or every project under a group. */
-export type TokenTarget =
-  | { kind: 'project'; projectId: number; path: string }
-  | { kind: 'group'; path: string }
-
-export interface TokenRecord {
-  /** Public id, the primary key; part of the token, not secret. */
-  id: string
-  name: string
-  target: TokenTarget
-  role: Role
-  scopes: Scope[]
-  /** bcrypt hash of the secret part; never leaves the store except to the verifier. */
-  secretHash: string
-  /** The token stops working at 00:00 UTC on this date; null = never expires. */
-  expiresAt: DateString | null
-  createdAt: Timestamp
-  lastUsedAt: Timestamp | null
-  revokedAt: Timestamp | null
-  /** Id of the token this one replaced by rotation, if any. */
-  rotatedFrom: string | null
-  /** Full-ref patterns this token may push to (refs/tags/v*); null = no limit. */
-  refRules: string[] | null
-}
-
-export interface GroupSettings {
-  /** A top-level group such as `acme`. */
-  path: string
-  projectTokenCreation: 'enabled' | 'disabled'
-  updatedAt: Timestamp | null
-}
-
-export type AuditAction =
-  | 'project.created'
-  | 'token.created'
-  | 'token.rotated'
-  | 'token.revoked'
-  | 'group.setting_changed'
-  | 'ref.protected'
-  | 'ref.protection_changed'
-  | 'ref.unprotected'
-
-export interface AuditEntry {
-  id: number
-  at: Timestamp
-  /** OS user who ran the command. */
-  actor: string
-  action: AuditAction
-  /** What the action was about: a project path, token id or group path. */
-  target: string
-  /** Extra facts (never a secret), e.g. { name, scopes, role }. */
-  details: Record<string, unknown>
-}
-
-/** Who did an administrative change; recorded in the audit trail. */
-export interface Actor {
-  user: string
-  /** Why, as the administrator said it (--reason); kept in the entry's details as `reason`. */
-  reason?: string
-}
-
-export interface NewToken {
-  id: string
-  name: string
-  target: { kind: 'project'; path: string } | { kind: 'group'; path: string }
-  role: Role
-  scopes: Scope[]
-  secretHash: string
-  expiresAt: DateString | null
-  /** Full-ref patterns the token is limited to; omitted or null = no limit. */
-  refRules?: string[] | null
+export interface TokenWriteConditions {
+  /**
+   * A top-level group whose project-token creation must be enabled at the
+   * moment of the insert, so a concurrent `group set … disabled` cannot be
+   * slipped past. Absent: no condition.
+   */
+  requireProjectTokenCreation?: string
 }
 
 export interface TokenFilter {
+  /** Tokens bound to this project (canonical path). */
   project?: string
+  /** Tokens bound to this group or to a project or group below it (segment-bounded). */
   group?: string
-  /** Include revoked and expired tokens. */
-  all?: boolean
+  /** Include revoked tokens (expired ones are always returned; expiry is a rule of admin/). */
+  includeRevoked: boolean
 }
 
 export interface Store {
@@ -145,40 +86,49 @@ export interface Store {
    */
   findRefRules(projectPath: string): Promise<ProtectedRef[]>
 
-  // ---- administration (the CLI) ------------------------------------------
-  /** `defaultBranchProtection` defaults to `none`, `defaultBranch` to null (the state before schema 2). */
+  // ---- administration (src/admin/ only) ----------------------------------
+  // Each write stores its audit entry in the same transaction.
   createProject(
-    project: { path: string; visibility: Visibility; defaultBranch?: string | null; defaultBranchProtection?: DefaultBranchProtection },
-    actor: Actor,
-  ): Promise<Project>
+    project: { path: string; visibility: Visibility; defaultBranch: string | null; defaultBranchProtection: DefaultBranchProtection },
+    audit: AuditNote,
+  ): Promise<Written<Project, 'project-exists'>>
   listProjects(): Promise<Project[]>
-  /**
-   * Insert a token. Refuses (GitwardError CREATION_DISABLED) a project token
-   * whose top-level group has project-token creation disabled, checked in the
-   * same transaction as the insert; NOT_FOUND for an unknown project.
-   */
-  createToken(token: NewToken, actor: Actor): Promise<TokenRecord>
+  /** Insert a token (its project must exist: the target carries its id). */
+  createToken(
+    token: NewToken,
+    audit: AuditNote,
+    conditions?: TokenWriteConditions,
+  ): Promise<Written<TokenRecord, 'token-id-taken' | 'project-token-creation-disabled'>>
   listTokens(filter: TokenFilter): Promise<TokenRecord[]>
-  /** Revoke; NOT_FOUND for an unknown id. Revoking twice is refused (INVALID_ARGUMENT). */
-  revokeToken(id: string, actor: Actor): Promise<TokenRecord>
-  /** Insert `replacement` and revoke `id` in one transaction. */
-  rotateToken(id: string, replacement: NewToken, actor: Actor): Promise<TokenRecord>
-  setProjectTokenCreation(
-    group: string,
-    value: 'enabled' | 'disabled',
-    actor: Actor,
-  ): Promise<GroupSettings>
+  /** Revoke `id` if it exists and is not revoked yet. */
+  revokeToken(id: string, audit: AuditNote): Promise<Written<TokenRecord, 'token-missing' | 'token-revoked'>>
+  /**
+   * Insert `replacement` (rotatedFrom = id) and revoke `id` in one
+   * transaction, if `id` exists and is not revoked: never both or neither working.
+   */
+  rotateToken(
+    id: string,
+    replacement: NewToken,
+    audit: AuditNote,
+  ): Promise<Written<TokenRecord, 'token-missing' | 'token-revoked' | 'token-id-taken'>>
+  setProjectTokenCreation(group: string, value: ProjectTokenCreation, audit: AuditNote): Promise<GroupSettings>
+  /** A top-level group's settings; the defaults when it has none. */
   getGroupSettings(group: string): Promise<GroupSettings>
+  /** The protection with this kind, owner and pattern, if any. */
+  findProtection(refKind: RefKind, owner: RuleOwner, pattern: string): Promise<ProtectedRef | undefined>
   /**
    * Record a protection, or change the level and force-push flag of the one
-   * with the same kind, owner and pattern; audited as ref.protected or
-   * ref.protection_changed (with the previous values). No rule is checked
-   * here: src/admin/protect-ref.ts has done that.
+   * with the same kind, owner and pattern, if that one is still `expected`
+   * (undefined: none exists) when the transaction reads it.
    */
-  protectRef(rule: NewProtectedRef, actor: Actor): Promise<{ rule: ProtectedRef; created: boolean }>
-  /** Remove one protection, audited as ref.unprotected; NOT_FOUND when there is none. */
-  unprotectRef(refKind: 'branch' | 'tag', owner: RuleOwner, pattern: string, actor: Actor): Promise<ProtectedRef>
-  /** Every protection, ordered by owner path, kind and pattern. */
+  protectRef(
+    rule: NewProtectedRef,
+    audit: AuditNote,
+    expected: ProtectedRef | undefined,
+  ): Promise<Written<{ rule: ProtectedRef; created: boolean }, 'protection-changed'>>
+  /** Remove the protection with this id. */
+  unprotectRef(id: number, audit: AuditNote): Promise<Written<ProtectedRef, 'protection-missing'>>
+  /** Every protection, ordered by owner path, owner kind, kind and pattern. */
   listProtectedRefs(): Promise<ProtectedRef[]>
   listAudit(): Promise<AuditEntry[]>
 

@@ -2,7 +2,7 @@
 // rules in docs/security.md rather than from the implementation's helpers.
 import t from 'tap'
 import { decide, type Decision, type PolicyInput, type TokenCheck } from '../../src/access/policy.js'
-import type { TokenTarget } from '../../src/store/store.js'
+import type { TokenTarget } from '../../src/model/token.js'
 
 const NOT_FOUND = "The project you were looking for could not be found or you don't have permission to view it."
 

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { decidePush, decideRefUpdate, REFUSED_WITH_OTHERS, type RefChange } from '../../src/access/ref-protection.js'
 import type { BranchRule, RefPolicy, TagRule } from '../../src/access/ref-rules.js'
-import type { Role } from '../../src/access/role.js'
+import type { Role } from '../../src/model/role.js'
 
 const project = { kind: 'project', path: 'acme/app' } as const
 const group = { kind: 'group', path: 'acme' } as const

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createAuditFeed, type Schedule } from '../../src/admin/audit-feed.js'
-import type { AuditEntry } from '../../src/store/store.js'
+import type { AuditEntry } from '../../src/model/audit.js'
 import type { Fields, Logger } from '../../src/log/logger.js'
 
 function recorder(): Logger & { lines: Array<{ level: string; msg: string; fields: Fields }> } {

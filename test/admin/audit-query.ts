@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseAuditQuery, selectAudit, unknownActionNote } from '../../src/admin/audit-query.js'
-import type { AuditEntry } from '../../src/store/store.js'
+import type { AuditEntry } from '../../src/model/audit.js'
 
 const entry = (id: number, at: string, action: string, target: string): AuditEntry =>
   ({ id, at, actor: 'alice', action, target, details: {} }) as AuditEntry

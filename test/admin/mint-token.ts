@@ -11,6 +11,8 @@ import { mintToken } from '../../src/admin/mint-token.js'
 import { rotateToken } from '../../src/admin/rotate-token.js'
 import { GitwardError } from '../../src/errors.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
+import { setProjectTokenCreation } from '../../src/admin/group-settings.js'
+import { addProject } from '../helpers/store-fixtures.js'
 
 const actor = { user: 'alice' }
 const hasher = bcryptHasher(4)
@@ -20,7 +22,7 @@ async function setup(t: Test, random: RandomBytes = randomBytes) {
   const clock = new ManualClock(new Date('2026-06-15T12:00:00Z'))
   const store = await openSqliteStore({ file, clock, busyTimeoutMs: 2000 })
   t.teardown(() => store.close())
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
+  await addProject(store, 'acme/app')
   const deps = { store, hasher, random, tokenPrefix: 'gwpat-', clock }
   return { file, clock, store, deps }
 }
@@ -74,7 +76,8 @@ t.test('mint: names are checked, refusals create nothing', async t => {
   await refused(t, mintToken(deps, { ...request, name: 'a\u001b[2Jb' }, actor), 'INVALID_ARGUMENT', /control characters/)
   await refused(t, mintToken(deps, { ...request, name: 'x'.repeat(101) }, actor), 'INVALID_ARGUMENT', /100/)
   await refused(t, mintToken(deps, { ...request, target: { kind: 'project', path: 'acme/none' } }, actor), 'NOT_FOUND')
-  t.same(await store.listTokens({ all: true }), [])
+  t.same(await store.listTokens({ includeRevoked: true }), [])
+  t.same((await store.listAudit()).map(e => e.action), ['project.created'], 'no audit entry')
 })
 
 t.test('rotate: same grant, new secret, old revoked, chain recorded', async t => {
@@ -139,8 +142,52 @@ t.test('rotate: ids are checked without echoing a pasted token', async t => {
 t.test('rotation of a project token works while project token creation is disabled', async t => {
   const { deps, store } = await setup(t)
   const old = await mintToken(deps, request, actor)
-  await store.setProjectTokenCreation('acme', 'disabled', actor)
+  await setProjectTokenCreation({ store }, { group: 'acme', value: 'disabled' }, actor)
   await refused(t, mintToken(deps, request, actor), 'CREATION_DISABLED')
   const fresh = await rotateToken(deps, { id: old.record.id }, actor)
   t.equal(fresh.record.rotatedFrom, old.record.id)
+})
+
+t.test('project token creation disabled for a top-level group: project tokens refused, the rest unaffected', async t => {
+  const { deps, store } = await setup(t)
+  await addProject(store, 'acme/sub/deep')
+  await addProject(store, 'acme-evil/app')
+  const existing = await mintToken(deps, request, actor)
+  await setProjectTokenCreation({ store }, { group: 'acme', value: 'disabled' }, actor)
+  await refused(t, mintToken(deps, request, actor), 'CREATION_DISABLED', /group "acme".*gitward group set acme --project-token-creation enabled/)
+  await refused(t, mintToken(deps, { ...request, target: { kind: 'project', path: 'acme/sub/deep' } }, actor), 'CREATION_DISABLED')
+  // Same prefix, different group; group tokens at any depth: unaffected.
+  await mintToken(deps, { ...request, target: { kind: 'project', path: 'acme-evil/app' } }, actor)
+  await mintToken(deps, { ...request, target: { kind: 'group', path: 'acme' } }, actor)
+  await mintToken(deps, { ...request, target: { kind: 'group', path: 'acme/sub' } }, actor)
+  t.equal((await store.findToken(existing.record.id))?.revokedAt, null, 'existing tokens keep working')
+  await setProjectTokenCreation({ store }, { group: 'acme', value: 'enabled' }, actor)
+  await mintToken(deps, request, actor)
+})
+
+t.test('mint: grants and targets are checked before anything is stored', async t => {
+  const { deps, store } = await setup(t)
+  await refused(t, mintToken(deps, { ...request, role: 'admin' as never }, actor), 'INVALID_ARGUMENT', /unknown role "admin"/)
+  await refused(t, mintToken(deps, { ...request, scopes: [] }, actor), 'INVALID_ARGUMENT', /no scope given/)
+  await refused(t, mintToken(deps, { ...request, scopes: ['sudo' as never] }, actor), 'INVALID_ARGUMENT', /unknown scope "sudo"/)
+  await refused(t, mintToken(deps, { ...request, expiresAt: '1 July' }, actor), 'INVALID_ARGUMENT', /calendar date/)
+  await refused(t, mintToken(deps, { ...request, expiresAt: '2026-02-30' }, actor), 'INVALID_ARGUMENT', /calendar date/)
+  await refused(t, mintToken(deps, { ...request, target: { kind: 'group', path: 'a//b' } }, actor), 'INVALID_PATH')
+  await refused(t, mintToken(deps, { ...request, target: { kind: 'project', path: 'acme/none' } }, actor), 'NOT_FOUND', /gitward repo create acme\/none/)
+  t.same(await store.listTokens({ includeRevoked: true }), [])
+})
+
+t.test('audit: create and rotate record the grant, never the secret or the hash', async t => {
+  const { deps, store } = await setup(t)
+  const minted = await mintToken(deps, { ...request, expiresAt: '2027-01-01' }, actor)
+  const fresh = await rotateToken(deps, { id: minted.record.id }, { user: 'bob' })
+  const log = await store.listAudit()
+  t.same(log.map(e => [e.action, e.target, e.actor]), [
+    ['project.created', 'acme/app', 'test'],
+    ['token.created', minted.record.id, 'alice'],
+    ['token.rotated', minted.record.id, 'bob'],
+  ])
+  t.same(log[1]?.details, { name: 'ci', project: 'acme/app', role: 'developer', scopes: ['read_repository'], expiresAt: '2027-01-01' })
+  t.same(log[2]?.details, { replacement: fresh.record.id, name: 'ci', project: 'acme/app', role: 'developer', scopes: ['read_repository'], expiresAt: '2027-01-01' })
+  t.notMatch(JSON.stringify(log), /\$2b\$/, 'no hash in the audit trail')
 })

@@ -10,6 +10,7 @@ import { requireRefRules } from '../../src/admin/grant-input.js'
 import { mintToken } from '../../src/admin/mint-token.js'
 import { rotateToken } from '../../src/admin/rotate-token.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
+import { addProject } from '../helpers/store-fixtures.js'
 
 const actor = { user: 'alice' }
 
@@ -18,7 +19,7 @@ async function setup(t: Test) {
   const clock = new ManualClock(Date.parse('2026-06-15T12:00:00Z'))
   const store = await openSqliteStore({ file: path.join(dir, 'g.db'), clock, busyTimeoutMs: 2000 })
   t.teardown(() => store.close())
-  for (const p of ['acme/app', 'acme/sub/tool', 'other/app']) await store.createProject({ path: p, visibility: 'private' }, actor)
+  for (const p of ['acme/app', 'acme/sub/tool', 'other/app']) await addProject(store, p)
   return { store, clock }
 }
 

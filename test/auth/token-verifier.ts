@@ -8,6 +8,8 @@ import { ManualClock } from '../../src/clock.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
 import { bcryptHasher, type Hasher } from '../../src/auth/hasher.js'
 import { mintToken } from '../../src/admin/mint-token.js'
+import { revokeToken } from '../../src/admin/revoke-token.js'
+import { addProject } from '../helpers/store-fixtures.js'
 import { createTokenVerifier } from '../../src/auth/token-verifier.js'
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js'
 import { createConcurrencyLimiter } from '../../src/limits/concurrency-limiter.js'
@@ -23,7 +25,7 @@ async function setup(t: Test, cacheOptions: { maxEntries?: number; ttlMs?: numbe
   const bcrypt = bcryptHasher(4)
   const calls = { compare: 0 }
   const hasher: Hasher = { hash: s => bcrypt.hash(s), compare: (s, h) => (calls.compare++, bcrypt.compare(s, h)) }
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, { user: 't' })
+  await addProject(store, 'acme/app')
   const mint = async (expiresAt: string | null = null) =>
     mintToken(
       { store, hasher, random: randomBytes, tokenPrefix: PREFIX },
@@ -72,7 +74,7 @@ t.test('revocation fails the very next request with a warm cache', async t => {
   const { token, record } = await mint()
   t.equal((await verifier.verify(token)).kind, 'valid')
   t.equal((await verifier.verify(token)).kind, 'valid')
-  await store.revokeToken(record.id, { user: 't' })
+  await revokeToken({ store }, { id: record.id }, { user: 't' })
   t.same(await verifier.verify(token), { kind: 'refused', reason: 'revoked', tokenId: record.id })
   t.equal(calls.compare, 1)
 })
@@ -106,7 +108,7 @@ t.test('a rotated token: the old one stops, the new one costs one compare', asyn
   const { mint, verifier, store, calls } = await setup(t)
   const { token, record } = await mint()
   await verifier.verify(token)
-  await store.revokeToken(record.id, { user: 't' })
+  await revokeToken({ store }, { id: record.id }, { user: 't' })
   const next = await mint()
   t.equal((await verifier.verify(token)).kind, 'refused')
   t.equal((await verifier.verify(next.token)).kind, 'valid')
@@ -154,7 +156,7 @@ t.test('a compare still queued when its client leaves is dropped, not run', asyn
   const clock = new ManualClock(new Date('2026-06-15T12:00:00Z'))
   const store = await openSqliteStore({ file: join(dir, 'g.db'), clock, busyTimeoutMs: 1000 })
   t.teardown(() => store.close())
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, { user: 't' })
+  await addProject(store, 'acme/app')
   const bcrypt = bcryptHasher(4)
   let compares = 0
   let releaseFirst: () => void = () => {}

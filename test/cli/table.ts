@@ -1,7 +1,7 @@
 import t from 'tap'
 import { cell, formatFields, formatTable } from '../../src/cli/table.js'
 import { tokenState, tokenView } from '../../src/cli/token-view.js'
-import type { TokenRecord } from '../../src/store/store.js'
+import type { TokenRecord } from '../../src/model/token.js'
 
 t.test('columns line up, no trailing blanks, empty cells show "-"', async t => {
   const out = formatTable(['ID', 'NAME', 'STATE'], [['a1', 'long name', 'active'], ['b', '', 'revoked']])

@@ -8,8 +8,8 @@ import { advertise, basic, basicRaw, bearer, send } from '../helpers/attack-http
 import { httpBytes, rawRequest } from '../helpers/attack-raw-http.js'
 import { watch } from '../helpers/attack-observe.js'
 import { formatToken } from '../../src/auth/token-format.js'
-import type { Role } from '../../src/access/role.js'
-import type { Scope } from '../../src/access/scope.js'
+import type { Role } from '../../src/model/role.js'
+import type { Scope } from '../../src/model/scope.js'
 
 // Every refusal here comes from 127.0.0.1; the ban list has its own file.
 const h = await startGitward(t, { config: { ban_enabled: 'false' } })

@@ -25,7 +25,7 @@ t.test('revocation with a warm cache: the very next request is refused', async t
   t.equal(h.app.verifier.stats.compares, compares, 'answered from the cache (no compare)')
   t.ok(h.app.verifier.stats.cacheHits > hits)
 
-  await h.admin.revokeToken(id, { user: 'test' })
+  await h.revoke(id)
   const w = await watch(h, ['acme/app'])
   const next = await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))
   t.equal(next.status, 401, 'the very next request after the revocation: 401')

@@ -22,7 +22,7 @@ t.test('a backup taken during a running push restores into a database that serve
   await h.createProject('acme/app')
   const kept = await h.mint({ project: 'acme/app', name: 'kept' })
   const revoked = await h.mint({ project: 'acme/app', name: 'revoked' })
-  await h.admin.revokeToken(revoked.id, { user: 'test' })
+  await h.revoke(revoked.id)
   const wc = await makeWorkingCopy(h, 'wc')
   t.equal((await h.git(['push', '-q', h.repoUrl('acme/app', kept.token), 'main'], { cwd: wc })).code, 0)
 

@@ -58,7 +58,7 @@ t.test('counters move by exactly the requests made', { skip: missing ?? false },
   const live = await h.mint({ project: 'acme/app' })
   const reader = await h.mint({ project: 'acme/app', role: 'reporter', scopes: ['read_repository'], name: 'reader' })
   const revoked = await h.mint({ project: 'acme/app', name: 'old' })
-  await h.admin.revokeToken(revoked.id, { user: 'test' })
+  await h.revoke(revoked.id)
   // The clock says 2026-06-15T12:00Z; a token stops working at 00:00 UTC of its date.
   await h.mint({ project: 'acme/app', name: 'in 3.5 days', expiresAt: '2026-06-19' })
   await h.mint({ project: 'acme/app', name: 'in 5.5 days', expiresAt: '2026-06-21' })

@@ -4,6 +4,8 @@
 // refused), and a second run into the now non-empty database is refused
 // without changing anything.
 import t from 'tap'
+import { protectRef } from '../../src/admin/protect-ref.js'
+import { addProject } from '../helpers/store-fixtures.js'
 import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
 import { infoRefsUrl, request } from '../helpers/e2e-http.js'
 import { openStore } from '../../src/store/open-store.js'
@@ -21,16 +23,13 @@ if (cluster !== null) {
     const kept = await lite.mint({ project: 'acme/app', name: 'kept' })
     const group = await lite.mint({ group: 'acme', name: 'group', scopes: ['read_repository'], role: 'reporter' })
     const gone = await lite.mint({ project: 'acme/app', name: 'gone' })
-    await lite.admin.revokeToken(gone.id, { user: 'test' })
+    await lite.revoke(gone.id)
     const old = await lite.mint({ project: 'other/x', name: 'rotating', expiresAt: '2027-01-01' })
     const rotated = await lite.cli(['token', 'rotate', old.id])
     t.equal(rotated.code, 0, rotated.stderr)
     lite.tokens.push(rotated.stdout.trim())
     t.equal((await lite.cli(['group', 'set', 'other', '--project-token-creation', 'disabled'])).code, 0)
-    await lite.admin.protectRef(
-      { refKind: 'tag', owner: { kind: 'group', path: 'acme' }, pattern: 'v*', level: 'maintainer', allowForcePush: false },
-      { user: 'test' },
-    )
+    await protectRef(lite.admin, { refKind: 'tag', target: 'acme', pattern: 'v*', level: 'maintainer' }, { user: 'test' })
     // A push, so last_used_at is set on some rows.
     const wc = await makeWorkingCopy(lite, 'wc')
     t.equal((await lite.git(['push', lite.repoUrl('acme/app', kept.token), 'main'], { cwd: wc })).code, 0)
@@ -50,13 +49,13 @@ if (cluster !== null) {
     const after = await openStore({ db: url, clock, busyTimeoutMs: 1000 })
     t.teardown(() => Promise.all([before.close(), after.close()]))
     t.same(await after.listProjects(), await before.listProjects())
-    t.same(await after.listTokens({ all: true }), await before.listTokens({ all: true }))
+    t.same(await after.listTokens({ includeRevoked: true }), await before.listTokens({ includeRevoked: true }))
     t.same(await after.listAudit(), await before.listAudit())
     t.same(await after.getGroupSettings('other'), await before.getGroupSettings('other'))
     t.same(await after.listProtectedRefs(), await before.listProtectedRefs())
     t.equal((await after.listProtectedRefs()).length, 1)
     // New rows continue the numbering instead of colliding with copied ids.
-    const next = await after.createProject({ path: 'new/one', visibility: 'private' }, { user: 'test' })
+    const next = await addProject(after, 'new/one')
     t.equal(next.id, Math.max(...(await before.listProjects()).map(p => p.id)) + 1)
 
     // The same repositories, now behind a gitward on PostgreSQL.

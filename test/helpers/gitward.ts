@@ -20,12 +20,13 @@ import { bcryptHasher, type Hasher } from '../../src/auth/hasher.js'
 import { tokenPatterns } from '../../src/auth/token-format.js'
 import { mintToken } from '../../src/admin/mint-token.js'
 import { createProject } from '../../src/admin/create-project.js'
+import { revokeToken } from '../../src/admin/revoke-token.js'
 import { execFileGit } from '../../src/repo/run-git.js'
-import type { Role } from '../../src/access/role.js'
-import type { Scope } from '../../src/access/scope.js'
-import type { Visibility } from '../../src/access/visibility.js'
+import type { Role } from '../../src/model/role.js'
+import type { Scope } from '../../src/model/scope.js'
+import type { Visibility } from '../../src/model/visibility.js'
+import type { DefaultBranchProtection } from '../../src/model/protection.js'
 import type { Store } from '../../src/store/store.js'
-import type { DefaultBranchProtection } from '../../src/access/ref-rules.js'
 import { makeGitClient, withCredentials, type GitOptions, type RunResult } from './git-client.js'
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -76,6 +77,8 @@ export interface Harness {
   /** Register a project; its default branch is unprotected unless `protection` says otherwise. */
   createProject(path: string, visibility?: Visibility, protection?: DefaultBranchProtection): Promise<void>
   mint(options: MintOptions): Promise<{ id: string; token: string }>
+  /** Revoke a token the way `gitward token revoke` does. */
+  revoke(id: string): Promise<void>
   /** Run the real CLI against this harness's database and repositories. */
   cli(args: readonly string[], env?: Record<string, string>): Promise<RunResult>
   stop(): Promise<void>
@@ -138,6 +141,9 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
       )
       tokens.push(m.token)
       return { id: m.record.id, token: m.token }
+    },
+    revoke: async id => {
+      await revokeToken({ store: admin }, { id }, { user: 'test' })
     },
     cli: (args, env = {}) =>
       new Promise(res => {

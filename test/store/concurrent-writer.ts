@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { systemClock } from '../../src/clock.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
+import { addProject, addToken, newToken, note, written } from '../helpers/store-fixtures.js'
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const BIN = path.join(ROOT, 'bin', 'gitward')
 const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3')
-const actor = { user: 'test' }
 
 // Holds the write lock until the parent drops a marker file, then commits a
 // little later, so the parent's own write has to wait for it.
@@ -70,11 +70,8 @@ t.test('another process writes while this one reads, and this one waits to write
   const marker = path.join(dir, 'go')
   const store = await openSqliteStore({ file, clock: systemClock, busyTimeoutMs: 10_000 })
   t.teardown(() => store.close())
-  await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-  const tok = await store.createToken(
-    { id: 'aaaaaaaaaaaa', name: 'ci', target: { kind: 'project', path: 'acme/app' }, role: 'developer', scopes: ['read_repository'], secretHash: '$2b$04$x', expiresAt: null },
-    actor,
-  )
+  const project = await addProject(store, 'acme/app')
+  const tok = await addToken(store, newToken(project, { id: 'aaaaaaaaaaaa' }))
 
   const child = spawn(process.execPath, [path.join(dir, 'child.mjs'), SQLITE_MODULE, file, marker], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => {
@@ -94,7 +91,7 @@ t.test('another process writes while this one reads, and this one waits to write
 
   // Let the child commit shortly; an administrative write waits for it (busy_timeout).
   fs.writeFileSync(marker, '')
-  await store.revokeToken(tok.id, actor)
+  written(await store.revokeToken(tok.id, note('token.revoked', tok.id)))
   t.not((await store.findToken(tok.id))?.revokedAt, null)
   await store.recordTokenUse([{ id: tok.id, at: '2026-06-15T12:00:00.000Z' }])
   t.equal((await store.findToken(tok.id))?.lastUsedAt, '2026-06-15T12:00:00.000Z', 'the retried batch lands once the lock is free')
@@ -108,7 +105,7 @@ t.test('the CLI writes while a server connection reads and holds the lock for a 
   const file = path.join(dir, 'gitward.db')
   const server = await openSqliteStore({ file, clock: systemClock, busyTimeoutMs: 100 })
   t.teardown(() => server.close())
-  await server.createProject({ path: 'acme/app', visibility: 'private' }, actor)
+  await addProject(server, 'acme/app')
 
   // Another writer holds the lock when the CLI starts.
   const locker = new Database(file)

@@ -13,7 +13,8 @@ import { ADMIN_WRITE_LOCK } from '../../src/store/postgres/locks.js'
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.js'
 import { openPostgresStore, POSTGRES_HOT_PATH_SQL } from '../../src/store/postgres/postgres-store.js'
 import { startPostgresCluster } from '../helpers/postgres-cluster.js'
-import { actor, newToken, runStoreContract, setup, type StoreFixture } from '../helpers/store-contract.js'
+import { runStoreContract, setup, type StoreFixture } from '../helpers/store-contract.js'
+import { addProject, addToken, newToken, note, written } from '../helpers/store-fixtures.js'
 
 const cluster = await startPostgresCluster(t)
 
@@ -79,7 +80,7 @@ if (cluster !== null) {
     t.teardown(() => Promise.all(stores.map(s => s.close())))
     const version = await withClient(url, c => c.query<{ version: number }>('SELECT version FROM gitward_schema'))
     t.same(version.rows, [{ version: POSTGRES_MIGRATIONS.length }])
-    await stores[0]?.createProject({ path: 'acme/app', visibility: 'private' }, actor)
+    await addProject(stores[0]!, 'acme/app')
     t.equal((await stores[3]?.findProject('acme/app'))?.path, 'acme/app', 'one schema, shared')
   })
 
@@ -92,7 +93,7 @@ if (cluster !== null) {
 
   t.test('a failed migration leaves the database as it was', async t => {
     const url = await cluster.createDatabase()
-    const broken = [...POSTGRES_MIGRATIONS, { version: 2, name: 'broken', sql: 'CREATE TABLE x (y int); SELECT no_such_function()' }]
+    const broken = [...POSTGRES_MIGRATIONS, { version: POSTGRES_MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE x (y int); SELECT no_such_function()' }]
     await rejectsWith(t, openPostgresStore({ url, clock: new ManualClock(0), busyTimeoutMs: 100, migrations: broken }), 'DB_UNAVAILABLE', /schema/)
     const tables = await withClient(url, c => c.query("SELECT to_regclass('projects')::text AS p, to_regclass('gitward_schema')::text AS s"))
     t.same(tables.rows, [{ p: null, s: null }], 'nothing of migration 1 or 2 was kept')
@@ -105,9 +106,9 @@ if (cluster !== null) {
     const clock = new ManualClock(new Date('2026-12-31T23:59:59.123Z'))
     const store = await openPostgresStore({ url, clock, busyTimeoutMs: 100 })
     t.teardown(() => store.close())
-    const p = await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
+    const p = await addProject(store, 'acme/app')
     t.equal(p.createdAt, '2026-12-31T23:59:59.123Z')
-    const tok = await store.createToken(newToken({ expiresAt: '2027-01-02' }), actor)
+    const tok = await addToken(store, newToken(p, { expiresAt: '2027-01-02' }))
     t.equal(tok.expiresAt, '2027-01-02')
     t.equal((await store.listAudit())[0]?.at, '2026-12-31T23:59:59.123Z')
     await store.recordTokenUse([{ id: tok.id, at: '2027-01-01T00:00:00.000Z' }])
@@ -131,8 +132,7 @@ if (cluster !== null) {
 
   t.test('an administrative write waits for another instance\'s, then DB_BUSY; reads never wait', async t => {
     const { store, db: url } = await setup(t, postgres)
-    await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-    const tok = await store.createToken(newToken(), actor)
+    const tok = await addToken(store, newToken(await addProject(store, 'acme/app')))
     const impatient = await openPostgresStore({ url, clock: new ManualClock(0), busyTimeoutMs: 50 })
     t.teardown(() => impatient.close())
     await withClient(url, async locker => {
@@ -141,11 +141,11 @@ if (cluster !== null) {
       t.equal((await impatient.findProject('acme/app'))?.path, 'acme/app')
       t.equal((await impatient.findToken(tok.id))?.id, tok.id)
       await impatient.recordTokenUse([{ id: tok.id, at: '2026-06-15T12:00:01.000Z' }])
-      await rejectsWith(t, impatient.createProject({ path: 'acme/two', visibility: 'private' }, actor), 'DB_BUSY', /busy/)
-      await rejectsWith(t, impatient.revokeToken(tok.id, actor), 'DB_BUSY')
+      await rejectsWith(t, impatient.createProject({ path: 'acme/two', visibility: 'private', defaultBranch: null, defaultBranchProtection: 'none' }, note('project.created')), 'DB_BUSY', /busy/)
+      await rejectsWith(t, impatient.revokeToken(tok.id, note('token.revoked')), 'DB_BUSY')
       await locker.query('ROLLBACK')
     })
-    await impatient.createProject({ path: 'acme/two', visibility: 'private' }, actor)
+    await addProject(impatient, 'acme/two')
     t.equal((await store.findToken(tok.id))?.revokedAt, null, 'the refused revocation changed nothing')
   })
 
@@ -158,8 +158,8 @@ if (cluster !== null) {
       await locker.query('SELECT pg_advisory_xact_lock($1, $2)', [ADMIN_WRITE_LOCK.classId, ADMIN_WRITE_LOCK.objectId])
       // Two writes wait on the lock, each holding one of the two connections.
       const waiting = [
-        store.createProject({ path: 'a/one', visibility: 'private' }, actor),
-        store.createProject({ path: 'a/two', visibility: 'private' }, actor),
+        store.createProject({ path: 'a/one', visibility: 'private', defaultBranch: null, defaultBranchProtection: 'none' }, note('project.created')),
+        store.createProject({ path: 'a/two', visibility: 'private', defaultBranch: null, defaultBranchProtection: 'none' }, note('project.created')),
       ]
       const seen = await withClient(url, async c => {
         for (let i = 0; i < 100; i++) {
@@ -198,17 +198,16 @@ if (cluster !== null) {
   // Last: it stops the cluster.
   t.test('a server restart costs only DB_UNAVAILABLE while it is down; the pool recovers by itself', async t => {
     const { store } = await setup(t, postgres)
-    await store.createProject({ path: 'acme/app', visibility: 'private' }, actor)
-    const tok = await store.createToken(newToken(), actor)
+    const tok = await addToken(store, newToken(await addProject(store, 'acme/app')))
     t.equal((await store.findToken(tok.id))?.id, tok.id, 'the pool holds live connections')
     await cluster.stop()
     await rejectsWith(t, store.findToken(tok.id), 'DB_UNAVAILABLE')
     await rejectsWith(t, store.findProject('acme/app'), 'DB_UNAVAILABLE')
     await rejectsWith(t, store.ping(), 'DB_UNAVAILABLE')
-    await rejectsWith(t, store.revokeToken(tok.id, actor), 'DB_UNAVAILABLE')
+    await rejectsWith(t, store.revokeToken(tok.id, note('token.revoked')), 'DB_UNAVAILABLE')
     await cluster.start()
     t.equal((await store.findToken(tok.id))?.id, tok.id, 'the same store answers again')
-    await store.revokeToken(tok.id, actor)
+    written(await store.revokeToken(tok.id, note('token.revoked')))
     t.not((await store.findToken(tok.id))?.revokedAt, null)
   })
 }

@@ -18,8 +18,8 @@ export function registerAuditCommand(program: Command, ctx: CliContext): void {
     )
     .action(async (opts: { json?: boolean; since?: string; action?: string; target?: string }, command: Command) => {
       const query = parseAuditQuery({ since: opts.since, action: opts.action, target: opts.target })
-      await ctx.withStore(command, async store => {
-        const all = await store.listAudit()
+      await ctx.withAdmin(command, async admin => {
+        const all = await admin.listAudit()
         const note = unknownActionNote(all, query)
         if (note !== null) ctx.io.stderr(`gitward: ${note}\n`)
         const entries = selectAudit(all, query)

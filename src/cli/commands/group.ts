@@ -1,7 +1,6 @@
 // gitward group set
 import type { Command } from 'commander'
-import { requireTopLevelGroup } from '../../admin/target-path.js'
-import { GitwardError } from '../../errors.js'
+import { checkProjectTokenCreation } from '../../admin/group-settings.js'
 import type { CliContext } from '../context.js'
 
 export function registerGroupCommands(program: Command, ctx: CliContext): void {
@@ -17,13 +16,10 @@ export function registerGroupCommands(program: Command, ctx: CliContext): void {
     )
     .addHelpText('after', '\nExamples:\n  $ gitward group set acme --project-token-creation disabled\n  $ gitward group set acme --project-token-creation enabled\n')
     .action(async (rawGroup: string, opts: { projectTokenCreation: string }, command: Command) => {
-      const path = requireTopLevelGroup(rawGroup)
-      const value = opts.projectTokenCreation
-      if (value !== 'enabled' && value !== 'disabled') {
-        throw new GitwardError('INVALID_ARGUMENT', `unknown value "${value}" for --project-token-creation; use enabled or disabled.`)
-      }
-      await ctx.withStore(command, async store => {
-        const settings = await store.setProjectTokenCreation(path, value, ctx.actor())
+      // Checked before the database is opened: bad input changes nothing.
+      const request = checkProjectTokenCreation({ group: rawGroup, value: opts.projectTokenCreation })
+      await ctx.withAdmin(command, async admin => {
+        const settings = await admin.setProjectTokenCreation(request, ctx.actor())
         ctx.io.stdout(`Project token creation is now ${settings.projectTokenCreation} for the group ${settings.path}.\n`)
       })
     })

@@ -1,8 +1,8 @@
 // gitward protect branch|tag | protect list | unprotect branch|tag
 import type { Command } from 'commander'
-import { listProtections, protectRef, unprotectRef, type RefKind } from '../../admin/protect-ref.js'
+import type { RefKind } from '../../admin/protect-ref.js'
 import { describeDefaultBranchProtection, REF_ACCESS_LEVELS } from '../../access/ref-rules.js'
-import type { ProtectedRef } from '../../store/store.js'
+import type { ProtectedRef } from '../../model/protection.js'
 import type { CliContext } from '../context.js'
 import { formatTable } from '../table.js'
 
@@ -62,8 +62,8 @@ export function registerProtectCommands(program: Command, ctx: CliContext): void
     })
 
   async function run(command: Command, refKind: RefKind, target: string, pattern: string, level: string, allowForcePush: boolean, json: boolean): Promise<void> {
-    await ctx.withStore(command, async store => {
-      const { rule, created } = await protectRef(store, { refKind, target, pattern, level, allowForcePush }, ctx.actor())
+    await ctx.withAdmin(command, async admin => {
+      const { rule, created } = await admin.protectRef({ refKind, target, pattern, level, allowForcePush }, ctx.actor())
       if (json) {
         ctx.printJson(protectionView(rule))
         return
@@ -81,8 +81,8 @@ export function registerProtectCommands(program: Command, ctx: CliContext): void
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExamples:\n  $ gitward protect list acme/app\n  $ gitward protect list --json\n')
     .action(async (target: string | undefined, opts: { json?: boolean }, command: Command) => {
-      await ctx.withStore(command, async store => {
-        const listing = await listProtections(store, target)
+      await ctx.withAdmin(command, async admin => {
+        const listing = await admin.listProtections(target)
         const project = listing.project
         if (opts.json === true) {
           ctx.printJson({
@@ -130,8 +130,8 @@ export function registerProtectCommands(program: Command, ctx: CliContext): void
       .argument('<pattern>', `the ${refKind} pattern exactly as protected`)
       .addHelpText('after', `\nExample:\n  $ gitward unprotect ${refKind} acme/app ${refKind === 'branch' ? 'main' : "'v*'"}\n`)
       .action(async (target: string, pattern: string, _opts: unknown, command: Command) => {
-        await ctx.withStore(command, async store => {
-          const removed = await unprotectRef(store, { refKind, target, pattern }, ctx.actor())
+        await ctx.withAdmin(command, async admin => {
+          const removed = await admin.unprotectRef({ refKind, target, pattern }, ctx.actor())
           ctx.io.stdout(`Unprotected ${refKind} ${removed.pattern} on the ${removed.owner.kind} ${removed.owner.path}.\n`)
         })
       })

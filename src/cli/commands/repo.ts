@@ -1,10 +1,9 @@
 // gitward repo create | list
 import type { Command } from 'commander'
-import { createProject } from '../../admin/create-project.js'
-import { requirePath } from '../../admin/target-path.js'
-import { isVisibility, VISIBILITIES } from '../../access/visibility.js'
-import { GitwardError } from '../../errors.js'
-import { DEFAULT_BRANCH_PROTECTIONS, describeDefaultBranchProtection } from '../../access/ref-rules.js'
+import { checkCreateProject } from '../../admin/create-project.js'
+import { describeDefaultBranchProtection } from '../../access/ref-rules.js'
+import { DEFAULT_BRANCH_PROTECTIONS } from '../../model/protection.js'
+import { VISIBILITIES } from '../../model/visibility.js'
 import type { CliContext } from '../context.js'
 import { formatTable } from '../table.js'
 
@@ -21,24 +20,11 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExamples:\n  $ gitward repo create acme/app\n  $ gitward repo create acme/docs --visibility public --default-branch trunk\n  $ gitward repo create acme/sandbox --default-branch-protection none\n')
     .action(async (rawPath: string, opts: { visibility: string; defaultBranch?: string; defaultBranchProtection?: string }, command: Command) => {
       // Check what needs no database first, so bad input changes nothing.
-      const path = requirePath(rawPath, 'project')
-      if (!isVisibility(opts.visibility)) {
-        throw new GitwardError('INVALID_ARGUMENT', `unknown visibility "${opts.visibility}"; use ${VISIBILITIES.join(' or ')}.`)
-      }
-      await ctx.withStore(
+      const request = checkCreateProject({ path: rawPath, visibility: opts.visibility })
+      await ctx.withAdmin(
         command,
-        async (store, config) => {
-          const result = await createProject(
-            {
-              store,
-              reposRoot: config.repos,
-              defaultBranch: config.default_branch,
-              defaultBranchProtection: config.default_branch_protection,
-              runGit: ctx.deps.runGit(ctx.io.env),
-            },
-            { path, visibility: opts.visibility },
-            ctx.actor(),
-          )
+        async (admin, config) => {
+          const result = await admin.createProject(request, ctx.actor())
           const where = result.repository === null
             ? 'no repositories root is configured, so no repository was created'
             : result.repository.created
@@ -59,8 +45,8 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ gitward repo list\n  $ gitward repo list --json | jq -r \'.[].path\'\n')
     .action(async (opts: { json?: boolean }, command: Command) => {
-      await ctx.withStore(command, async store => {
-        const projects = await store.listProjects()
+      await ctx.withAdmin(command, async admin => {
+        const projects = await admin.listProjects()
         if (opts.json === true) {
           ctx.printJson(projects.map(p => ({ id: p.id, path: p.path, visibility: p.visibility, created_at: p.createdAt })))
           return

@@ -5,18 +5,16 @@
 // TOKEN=$(gitward token create ...) captures it and nothing else), and every
 // notice goes to stderr. No other command ever prints it.
 import { Option, type Command } from 'commander'
-import { DEFAULT_ROLE, ROLES } from '../../access/role.js'
-import { SCOPES } from '../../access/scope.js'
+import { DEFAULT_ROLE, ROLES } from '../../model/role.js'
+import { SCOPES } from '../../model/scope.js'
 import { expiryFromInput } from '../../admin/expiry-date.js'
 import { requireRefRules, requireRole, requireScopes } from '../../admin/grant-input.js'
-import { mintToken, type Minted } from '../../admin/mint-token.js'
-import { rotateToken } from '../../admin/rotate-token.js'
+import { checkListTokens } from '../../admin/list-tokens.js'
+import type { Minted, TargetRequest } from '../../admin/mint-token.js'
 import { requirePath } from '../../admin/target-path.js'
 import { requireTokenId } from '../../admin/token-id.js'
 import { requireTokenName } from '../../admin/token-name.js'
-import { GitwardError } from '../../errors.js'
-import { isWithinGroup } from '../../git/repo-path.js'
-import type { NewToken, TokenRecord } from '../../store/store.js'
+import type { TokenRecord } from '../../model/token.js'
 import type { CliContext } from '../context.js'
 import { formatFields, formatTable } from '../table.js'
 import { targetLabel, tokenView } from '../token-view.js'
@@ -29,7 +27,7 @@ interface TargetOptions {
 const projectOption = (what: string) => new Option('--project <path>', what).conflicts('group')
 const groupOption = (what: string) => new Option('--group <path>', what).conflicts('project')
 
-function targetFrom(opts: TargetOptions, command: Command): NewToken['target'] {
+function targetFrom(opts: TargetOptions, command: Command): TargetRequest {
   if (opts.project !== undefined) return { kind: 'project', path: requirePath(opts.project, 'project') }
   if (opts.group !== undefined) return { kind: 'group', path: requirePath(opts.group, 'group') }
   // A usage error (exit 2), reported like commander's own.
@@ -56,13 +54,6 @@ function printMinted(ctx: CliContext, minted: Minted, json: boolean, replaced?: 
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
   const token = program.command('token').description('create, list, show, revoke and rotate access tokens')
-  const mintDeps = (store: Parameters<typeof mintToken>[0]['store'], config: { token_prefix: string; bcrypt_cost: number }) => ({
-    store,
-    hasher: ctx.deps.hasher(config.bcrypt_cost),
-    random: ctx.deps.random,
-    tokenPrefix: config.token_prefix,
-    clock: ctx.deps.clock,
-  })
 
   token
     .command('create')
@@ -94,12 +85,11 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
         const role = requireRole(opts.role)
         const expiresAt = expiryFromInput(opts.expires, ctx.deps.clock.now())
         const refRules = opts.refs === undefined ? null : requireRefRules(opts.refs)
-        await ctx.withStore(command, async (store, config) => {
-          const minted = await mintToken(mintDeps(store, config), { name, target, role, scopes, expiresAt, refRules }, ctx.actor())
+        await ctx.withAdmin(command, async admin => {
+          const minted = await admin.mintToken({ name, target, role, scopes, expiresAt, refRules }, ctx.actor())
           printMinted(ctx, minted, opts.json === true)
           if (target.kind === 'group') {
-            const projects = await store.listProjects()
-            if (!projects.some(p => isWithinGroup(p.path, target.path))) {
+            if (!(await admin.hasProjectsUnder(target.path))) {
               ctx.io.stderr(
                 `Notice: no registered project is under the group ${target.path} yet; the token will apply to projects registered there later.\n`,
               )
@@ -118,18 +108,9 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ gitward token list --project acme/app\n  $ gitward token list --group acme --all --json\n')
     .action(async (opts: TargetOptions & { all?: boolean; json?: boolean }, command: Command) => {
-      const project = opts.project === undefined ? undefined : requirePath(opts.project, 'project')
-      const group = opts.group === undefined ? undefined : requirePath(opts.group, 'group')
-      await ctx.withStore(command, async store => {
-        if (project !== undefined && (await store.findProject(project)) === undefined) {
-          throw new GitwardError('NOT_FOUND', `no project "${project}" is registered; see gitward repo list.`)
-        }
-        const filter = {
-          ...(project === undefined ? {} : { project }),
-          ...(group === undefined ? {} : { group }),
-          all: opts.all === true,
-        }
-        const tokens = await store.listTokens(filter)
+      const request = checkListTokens({ project: opts.project, group: opts.group, all: opts.all })
+      await ctx.withAdmin(command, async admin => {
+        const tokens = await admin.listTokens(request)
         const now = ctx.deps.clock.now()
         if (opts.json === true) {
           ctx.printJson(tokens.map(t => tokenView(t, now)))
@@ -159,11 +140,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExample:\n  $ gitward token show k3j9x2m1q8ab\n')
     .action(async (rawId: string, opts: { json?: boolean }, command: Command) => {
       const id = requireTokenId(rawId)
-      await ctx.withStore(command, async store => {
-        const record = await store.findToken(id)
-        if (record === undefined) {
-          throw new GitwardError('NOT_FOUND', `no token has the id "${id}"; see the ids with gitward token list --all.`)
-        }
+      await ctx.withAdmin(command, async admin => {
+        const record = await admin.showToken(id)
         const v = tokenView(record, ctx.deps.clock.now())
         if (opts.json === true) {
           ctx.printJson(v)
@@ -195,8 +173,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExample:\n  $ gitward token revoke k3j9x2m1q8ab\n')
     .action(async (rawId: string, _opts: unknown, command: Command) => {
       const id = requireTokenId(rawId)
-      await ctx.withStore(command, async store => {
-        const record = await store.revokeToken(id, ctx.actor())
+      await ctx.withAdmin(command, async admin => {
+        const record = await admin.revokeToken(id, ctx.actor())
         ctx.io.stdout(`Revoked token ${record.id} (${record.name}, ${targetLabel(record)}).\n`)
       })
     })
@@ -211,8 +189,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .action(async (rawId: string, opts: { expires?: string; json?: boolean }, command: Command) => {
       const id = requireTokenId(rawId)
       expiryFromInput(opts.expires, ctx.deps.clock.now())
-      await ctx.withStore(command, async (store, config) => {
-        const minted = await rotateToken(mintDeps(store, config), { id, expires: opts.expires }, ctx.actor())
+      await ctx.withAdmin(command, async admin => {
+        const minted = await admin.rotateToken({ id, expires: opts.expires }, ctx.actor())
         printMinted(ctx, minted, opts.json === true, id)
       })
     })

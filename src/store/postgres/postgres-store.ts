@@ -13,39 +13,31 @@
 // back formatted by the server in UTC, so the result never depends on the
 // session's TimeZone or DateStyle.
 import type pg from 'pg'
-import { isRole, ROLES } from '../../access/role.js'
-import { isScope, SCOPES } from '../../access/scope.js'
-import { isVisibility, type Visibility } from '../../access/visibility.js'
-import { isExpired } from '../../admin/expiry-date.js'
-import { requirePath, requireTopLevelGroup } from '../../admin/target-path.js'
 import type { Clock } from '../../clock.js'
 import { GitwardError, isGitwardError } from '../../errors.js'
-import { topLevelGroup } from '../../git/repo-path.js'
 import { silentLogger, type Logger } from '../../log/logger.js'
+import type { AuditAction, AuditEntry, AuditNote } from '../../model/audit.js'
+import { timestamp, type Timestamp } from '../../model/dates.js'
+import type { GroupSettings, Project, ProjectTokenCreation } from '../../model/project.js'
+import {
+  isDefaultBranchProtection,
+  type DefaultBranchProtection,
+  type NewProtectedRef,
+  type ProtectedRef,
+  type RefKind,
+  type RuleOwner,
+} from '../../model/protection.js'
+import type { NewToken, TokenRecord } from '../../model/token.js'
+import { isVisibility, type Visibility } from '../../model/visibility.js'
 import { MIGRATIONS, type Migration } from '../migrations.js'
+import { ancestorGroups, protectedRefFromRow, sameProtection, type ProtectedRefRow } from '../protected-ref-row.js'
 import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
-import { ancestorGroups, protectedRefFromRow, protectionFacts, type ProtectedRefRow } from '../protected-ref-row.js'
-import { isDefaultBranchProtection, type DefaultBranchProtection, type RuleOwner } from '../../access/ref-rules.js'
-import type {
-  Actor,
-  AuditAction,
-  AuditEntry,
-  GroupSettings,
-  NewProtectedRef,
-  NewToken,
-  Project,
-  ProtectedRef,
-  Store,
-  Timestamp,
-  TokenFilter,
-  TokenRecord,
-} from '../store.js'
+import type { Conflict, Store, TokenFilter, TokenWriteConditions, Written } from '../store.js'
 import { createPool, describeServer } from './connection.js'
 import { constraintOf, isConnectionError, sqlState, translatePostgresError } from './errors.js'
 import { ADMIN_WRITE_LOCK } from './locks.js'
 import { migratePostgres } from './migrate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
-import { assertNever } from '../../assert-never.js'
 
 export interface PostgresStoreOptions {
   /** postgres:// or postgresql:// connection string. */
@@ -113,8 +105,6 @@ interface AuditRow {
   details: Record<string, unknown>
 }
 
-const DATE_FORMAT = /^\d{4}-\d{2}-\d{2}$/
-
 function projectFromRow(row: ProjectRow): Project {
   if (!isVisibility(row.visibility)) {
     throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown visibility; the database was changed outside gitward.`)
@@ -132,20 +122,8 @@ function projectFromRow(row: ProjectRow): Project {
   }
 }
 
-// Preconditions of the current Store contract (shared with the SQLite
-// engine's behaviour); they move to src/admin/ with the layering change.
-function checkNewToken(token: NewToken): void {
-  if (token.name.trim() === '') throw new GitwardError('INVALID_ARGUMENT', 'a token needs a non-empty name.')
-  if (!isRole(token.role)) {
-    throw new GitwardError('INVALID_ARGUMENT', `unknown role "${token.role}"; use one of ${ROLES.join(', ')}.`)
-  }
-  if (token.scopes.length === 0 || !token.scopes.every(isScope)) {
-    throw new GitwardError('INVALID_ARGUMENT', `a token needs one or more of the scopes ${SCOPES.join(', ')}.`)
-  }
-  if (token.expiresAt !== null && !DATE_FORMAT.test(token.expiresAt)) {
-    throw new GitwardError('INVALID_ARGUMENT', 'the expiry date must be written YYYY-MM-DD.')
-  }
-}
+const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value })
+const conflict = <C extends Conflict>(c: C): { ok: false; conflict: C } => ({ ok: false, conflict: c })
 
 type Db = pg.ClientBase | pg.Pool
 
@@ -165,7 +143,7 @@ export class PostgresStore implements Store {
   }
 
   #now(): Timestamp {
-    return new Date(this.#clock.now()).toISOString()
+    return timestamp(this.#clock.now())
   }
 
   #translate(e: unknown): unknown {
@@ -212,13 +190,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  async #audit(db: Db, actor: Actor, action: AuditAction, target: string, details: Record<string, unknown>): Promise<void> {
+  async #audit(db: Db, note: AuditNote): Promise<void> {
     await this.#query(db, null, 'INSERT INTO audit (at, actor, action, target, details) VALUES ($1, $2, $3, $4, $5)', [
       this.#now(),
-      actor.user,
-      action,
-      target,
-      JSON.stringify(actor.reason === undefined ? details : { ...details, reason: actor.reason }),
+      note.actor.user,
+      note.action,
+      note.target,
+      JSON.stringify(note.details),
     ])
   }
 
@@ -227,57 +205,40 @@ export class PostgresStore implements Store {
     return rows[0] === undefined ? undefined : tokenFromRow(rows[0])
   }
 
-  async #requireToken(db: Db, id: string): Promise<TokenRecord> {
-    const token = await this.#tokenById(db, id)
-    if (token === undefined) {
-      throw new GitwardError('NOT_FOUND', `no token has the id "${id}"; see the ids with gitward token list --all.`)
-    }
-    return token
-  }
-
   async #projectByPath(db: Db, path: string): Promise<Project | undefined> {
     const rows = await this.#query<ProjectRow>(db, 'gitward_find_project', POSTGRES_HOT_PATH_SQL.findProject, [path])
     return rows[0] === undefined ? undefined : projectFromRow(rows[0])
   }
 
-  async #insertNewToken(db: pg.ClientBase, token: NewToken, rotatedFrom: string | null): Promise<TokenRecord> {
-    checkNewToken(token)
-    let projectId: number | null = null
-    let groupPath: string | null = null
-    switch (token.target.kind) {
-      case 'project': {
-        const path = requirePath(token.target.path, 'project')
-        const project = await this.#projectByPath(db, path)
-        if (project === undefined) {
-          throw new GitwardError('NOT_FOUND', `no project "${path}" is registered; register it with gitward repo create ${path}.`)
-        }
-        projectId = project.id
-        break
-      }
-      case 'group':
-        groupPath = requirePath(token.target.path, 'group')
-        break
-      default:
-        assertNever(token.target, 'token target')
-    }
-    try {
-      await this.#query(
-        db,
-        null,
-        `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from, ref_rules)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [token.id, token.name, projectId, groupPath, token.role, formatScopes(token.scopes), token.secretHash, token.expiresAt, this.#now(), rotatedFrom, formatRefRules(token.refRules)],
-      )
-    } catch (e) {
-      if (sqlState(e) === '23505' && constraintOf(e) === 'tokens_pkey') {
-        throw new GitwardError('ALREADY_EXISTS', `a token with the id "${token.id}" already exists.`, { cause: e })
-      }
-      if (sqlState(e) === '22007' || sqlState(e) === '22008') {
-        throw new GitwardError('INVALID_ARGUMENT', 'the expiry date is not a real calendar day.', { cause: e })
-      }
-      throw e
-    }
-    return this.#requireToken(db, token.id)
+  /** Insert inside the caller's transaction; false when the id is taken (nothing written). */
+  async #insertToken(db: pg.ClientBase, token: NewToken, rotatedFrom: string | null): Promise<boolean> {
+    const rows = await this.#query<{ id: string }>(
+      db,
+      null,
+      `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from, ref_rules)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [
+        token.id,
+        token.name,
+        token.target.kind === 'project' ? token.target.projectId : null,
+        token.target.kind === 'group' ? token.target.path : null,
+        token.role,
+        formatScopes(token.scopes),
+        token.secretHash,
+        token.expiresAt,
+        this.#now(),
+        rotatedFrom,
+        formatRefRules(token.refRules),
+      ],
+    )
+    return rows.length === 1
+  }
+
+  async #readBack<T>(value: Promise<T | undefined>): Promise<T> {
+    const row = await value
+    if (row === undefined) throw new Error('a row just written cannot be read back')
+    return row
   }
 
   async #groupSettings(db: Db, group: string): Promise<GroupSettings> {
@@ -291,7 +252,7 @@ export class PostgresStore implements Store {
     if (row === undefined) return { path: group, projectTokenCreation: 'enabled', updatedAt: null }
     return {
       path: row.path,
-      projectTokenCreation: row.project_token_creation === 'disabled' ? 'disabled' : 'enabled',
+      projectTokenCreation: row.project_token_creation === 'enabled' ? 'enabled' : 'disabled',
       updatedAt: row.updated_at,
     }
   }
@@ -322,6 +283,10 @@ export class PostgresStore implements Store {
     this.#logger.debug('recorded token use', { batch: uses.length, changed: rows.length })
   }
 
+  async ping(): Promise<void> {
+    await this.#query(this.#pool, 'gitward_ping', 'SELECT 1')
+  }
+
   async findRefRules(projectPath: string): Promise<ProtectedRef[]> {
     const groups = ancestorGroups(projectPath)
     const rows = await this.#query<ProtectedRefRow>(this.#pool, 'gitward_find_ref_rules', POSTGRES_HOT_PATH_SQL.findRefRules, [[projectPath, ...groups]])
@@ -330,46 +295,26 @@ export class PostgresStore implements Store {
       .filter(r => (r.owner.kind === 'project' ? r.owner.path === projectPath : groups.includes(r.owner.path)))
   }
 
-  async ping(): Promise<void> {
-    await this.#query(this.#pool, 'gitward_ping', 'SELECT 1')
-  }
-
   // ---- administration -----------------------------------------------------
+  // Each write runs in one transaction under the administrative lock; the
+  // facts a use case conditions it on are read there (see Store).
 
   async createProject(
-    project: { path: string; visibility: Visibility; defaultBranch?: string | null; defaultBranchProtection?: DefaultBranchProtection },
-    actor: Actor,
-  ): Promise<Project> {
-    const path = requirePath(project.path, 'project')
-    if (!isVisibility(project.visibility)) {
-      throw new GitwardError('INVALID_ARGUMENT', `unknown visibility "${project.visibility}"; use private or public.`)
-    }
-    const protection = project.defaultBranchProtection ?? 'none'
-    const defaultBranch = project.defaultBranch ?? null
+    project: { path: string; visibility: Visibility; defaultBranch: string | null; defaultBranchProtection: DefaultBranchProtection },
+    audit: AuditNote,
+  ): Promise<Written<Project, 'project-exists'>> {
     return this.#write(async db => {
-      let rows: ProjectRow[]
-      try {
-        rows = await this.#query<ProjectRow>(
-          db,
-          null,
-          `INSERT INTO projects (path, visibility, created_at, default_branch, default_branch_protection)
-           VALUES ($1, $2, $3, $4, $5) RETURNING ${PROJECT_COLUMNS}`,
-          [path, project.visibility, this.#now(), defaultBranch, protection],
-        )
-      } catch (e) {
-        if (sqlState(e) === '23505') {
-          throw new GitwardError('ALREADY_EXISTS', `the project "${path}" is already registered.`, { cause: e })
-        }
-        throw e
-      }
-      await this.#audit(db, actor, 'project.created', path, {
-        visibility: project.visibility,
-        ...(defaultBranch === null ? {} : { defaultBranch }),
-        defaultBranchProtection: protection,
-      })
+      const rows = await this.#query<ProjectRow>(
+        db,
+        null,
+        `INSERT INTO projects (path, visibility, created_at, default_branch, default_branch_protection) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (path) DO NOTHING RETURNING ${PROJECT_COLUMNS}`,
+        [project.path, project.visibility, this.#now(), project.defaultBranch, project.defaultBranchProtection],
+      )
       const row = rows[0]
-      if (row === undefined) throw new Error('a project just inserted cannot be read back')
-      return projectFromRow(row)
+      if (row === undefined) return conflict('project-exists')
+      await this.#audit(db, audit)
+      return ok(projectFromRow(row))
     })
   }
 
@@ -378,28 +323,23 @@ export class PostgresStore implements Store {
     return rows.map(projectFromRow)
   }
 
-  async createToken(token: NewToken, actor: Actor): Promise<TokenRecord> {
+  async createToken(
+    token: NewToken,
+    audit: AuditNote,
+    conditions: TokenWriteConditions = {},
+  ): Promise<Written<TokenRecord, 'token-id-taken' | 'project-token-creation-disabled'>> {
     return this.#write(async db => {
-      if (token.target.kind === 'project') {
-        // Checked under the administrative lock, in the insert's
-        // transaction, so a concurrent "group set ... disabled" cannot be
-        // slipped past.
-        const group = topLevelGroup(requirePath(token.target.path, 'project'))
-        if ((await this.#groupSettings(db, group)).projectTokenCreation === 'disabled') {
-          throw new GitwardError(
-            'CREATION_DISABLED',
-            `project token creation is disabled for the group "${group}"; a group token still works, or re-enable it with: gitward group set ${group} --project-token-creation enabled.`,
-          )
-        }
+      const group = conditions.requireProjectTokenCreation
+      if (group !== undefined && (await this.#groupSettings(db, group)).projectTokenCreation !== 'enabled') {
+        return conflict('project-token-creation-disabled')
       }
-      const record = await this.#insertNewToken(db, token, null)
-      await this.#audit(db, actor, 'token.created', record.id, tokenFacts(record))
-      return record
+      if (!(await this.#insertToken(db, token, null))) return conflict('token-id-taken')
+      await this.#audit(db, audit)
+      return ok(await this.#readBack(this.#tokenById(db, token.id)))
     })
   }
 
   async listTokens(filter: TokenFilter): Promise<TokenRecord[]> {
-    const now = this.#clock.now()
     // $2 matches the group itself and everything below it at a segment
     // boundary (the same rule as isWithinGroup): acme covers acme/app, not acme-evil.
     const rows = await this.#query<TokenRow>(
@@ -412,73 +352,60 @@ export class PostgresStore implements Store {
                OR left(coalesce(t.group_path, p.path), length($2::text) + 1) = $2::text || '/')
           AND ($3::boolean OR t.revoked_at IS NULL)
         ORDER BY t.created_at, t.id`,
-      [filter.project ?? null, filter.group ?? null, filter.all === true],
+      [filter.project ?? null, filter.group ?? null, filter.includeRevoked],
     )
-    const tokens = rows.map(tokenFromRow)
-    // Expiry is decided by the same function the server uses.
-    return filter.all === true ? tokens : tokens.filter(t => !isExpired(t.expiresAt, now))
+    return rows.map(tokenFromRow)
   }
 
-  async revokeToken(id: string, actor: Actor): Promise<TokenRecord> {
+  async revokeToken(id: string, audit: AuditNote): Promise<Written<TokenRecord, 'token-missing' | 'token-revoked'>> {
     return this.#write(async db => {
-      const token = await this.#requireToken(db, id)
-      if (token.revokedAt !== null) {
-        throw new GitwardError('INVALID_ARGUMENT', `the token ${id} was already revoked at ${token.revokedAt}.`)
-      }
-      await this.#query(db, null, 'UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, this.#now()])
-      await this.#audit(db, actor, 'token.revoked', id, { name: token.name, ...targetFacts(token) })
-      return this.#requireToken(db, id)
+      const revoked = await this.#query<{ id: string }>(
+        db,
+        null,
+        'UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+        [id, this.#now()],
+      )
+      if (revoked.length === 0) return conflict((await this.#tokenById(db, id)) === undefined ? 'token-missing' : 'token-revoked')
+      await this.#audit(db, audit)
+      return ok(await this.#readBack(this.#tokenById(db, id)))
     })
   }
 
-  async rotateToken(id: string, replacement: NewToken, actor: Actor): Promise<TokenRecord> {
+  async rotateToken(
+    id: string,
+    replacement: NewToken,
+    audit: AuditNote,
+  ): Promise<Written<TokenRecord, 'token-missing' | 'token-revoked' | 'token-id-taken'>> {
     return this.#write(async db => {
-      const old = await this.#requireToken(db, id)
-      if (old.revokedAt !== null) {
-        throw new GitwardError(
-          'INVALID_ARGUMENT',
-          `the token ${id} was revoked at ${old.revokedAt} and cannot be rotated; create a new one with gitward token create.`,
-        )
-      }
-      const wanted = replacement.target
-      if (wanted.kind !== old.target.kind || requirePath(wanted.path, wanted.kind) !== old.target.path) {
-        throw new GitwardError('INVALID_ARGUMENT', `a rotated token must keep the project or group of token ${id}.`)
-      }
-      const record = await this.#insertNewToken(db, replacement, id)
+      const old = await this.#tokenById(db, id)
+      if (old === undefined) return conflict('token-missing')
+      if (old.revokedAt !== null) return conflict('token-revoked')
+      if (!(await this.#insertToken(db, replacement, id))) return conflict('token-id-taken')
       await this.#query(db, null, 'UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, this.#now()])
-      await this.#audit(db, actor, 'token.rotated', id, { replacement: record.id, ...tokenFacts(record) })
-      return record
+      await this.#audit(db, audit)
+      return ok(await this.#readBack(this.#tokenById(db, replacement.id)))
     })
   }
 
-  async setProjectTokenCreation(group: string, value: 'enabled' | 'disabled', actor: Actor): Promise<GroupSettings> {
-    const path = requireTopLevelGroup(group)
-    if (value !== 'enabled' && value !== 'disabled') {
-      throw new GitwardError('INVALID_ARGUMENT', `unknown setting value "${String(value)}"; use enabled or disabled.`)
-    }
+  async setProjectTokenCreation(group: string, value: ProjectTokenCreation, audit: AuditNote): Promise<GroupSettings> {
     return this.#write(async db => {
-      const before = await this.#groupSettings(db, path)
       await this.#query(
         db,
         null,
         `INSERT INTO group_settings (path, project_token_creation, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (path) DO UPDATE SET project_token_creation = excluded.project_token_creation, updated_at = excluded.updated_at`,
-        [path, value, this.#now()],
+        [group, value, this.#now()],
       )
-      await this.#audit(db, actor, 'group.setting_changed', path, {
-        setting: 'project_token_creation',
-        from: before.projectTokenCreation,
-        to: value,
-      })
-      return this.#groupSettings(db, path)
+      await this.#audit(db, audit)
+      return this.#groupSettings(db, group)
     })
   }
 
   async getGroupSettings(group: string): Promise<GroupSettings> {
-    return this.#groupSettings(this.#pool, topLevelGroup(group))
+    return this.#groupSettings(this.#pool, group)
   }
 
-  async #protectedRef(db: Db, refKind: 'branch' | 'tag', owner: RuleOwner, pattern: string): Promise<ProtectedRefRow | undefined> {
+  async #protection(db: Db, refKind: RefKind, owner: RuleOwner, pattern: string): Promise<ProtectedRef | undefined> {
     const rows = await this.#query<ProtectedRefRow>(
       db,
       null,
@@ -486,13 +413,21 @@ export class PostgresStore implements Store {
         WHERE ref_kind = $1 AND owner_kind = $2 AND owner_path = $3 AND pattern = $4`,
       [refKind, owner.kind, owner.path, pattern],
     )
-    return rows[0]
+    return rows[0] === undefined ? undefined : protectedRefFromRow(rows[0])
   }
 
-  async protectRef(rule: NewProtectedRef, actor: Actor): Promise<{ rule: ProtectedRef; created: boolean }> {
+  async findProtection(refKind: RefKind, owner: RuleOwner, pattern: string): Promise<ProtectedRef | undefined> {
+    return this.#protection(this.#pool, refKind, owner, pattern)
+  }
+
+  async protectRef(
+    rule: NewProtectedRef,
+    audit: AuditNote,
+    expected: ProtectedRef | undefined,
+  ): Promise<Written<{ rule: ProtectedRef; created: boolean }, 'protection-changed'>> {
     return this.#write(async db => {
-      const before = await this.#protectedRef(db, rule.refKind, rule.owner, rule.pattern)
-      const at = this.#now()
+      const before = await this.#protection(db, rule.refKind, rule.owner, rule.pattern)
+      if (!sameProtection(before, expected)) return conflict('protection-changed')
       const force = rule.allowForcePush ? 1 : 0
       if (before === undefined) {
         await this.#query(
@@ -500,41 +435,27 @@ export class PostgresStore implements Store {
           null,
           `INSERT INTO protected_refs (ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-          [rule.refKind, rule.owner.kind, rule.owner.path, rule.pattern, rule.level, force, at],
+          [rule.refKind, rule.owner.kind, rule.owner.path, rule.pattern, rule.level, force, this.#now()],
         )
       } else {
         await this.#query(db, null, 'UPDATE protected_refs SET access_level = $1, allow_force_push = $2, updated_at = $3 WHERE id = $4', [
           rule.level,
           force,
-          at,
+          this.#now(),
           before.id,
         ])
       }
-      const row = await this.#protectedRef(db, rule.refKind, rule.owner, rule.pattern)
-      if (row === undefined) throw new Error('a protection just written cannot be read back')
-      const stored = protectedRefFromRow(row)
-      if (before === undefined) await this.#audit(db, actor, 'ref.protected', rule.owner.path, protectionFacts(stored))
-      else {
-        const old = protectedRefFromRow(before)
-        await this.#audit(db, actor, 'ref.protection_changed', rule.owner.path, {
-          ...protectionFacts(stored),
-          from: { level: old.level, ...(old.refKind === 'branch' ? { allowForcePush: old.allowForcePush } : {}) },
-        })
-      }
-      return { rule: stored, created: before === undefined }
+      await this.#audit(db, audit)
+      return ok({ rule: await this.#readBack(this.#protection(db, rule.refKind, rule.owner, rule.pattern)), created: before === undefined })
     })
   }
 
-  async unprotectRef(refKind: 'branch' | 'tag', owner: RuleOwner, pattern: string, actor: Actor): Promise<ProtectedRef> {
+  async unprotectRef(id: number, audit: AuditNote): Promise<Written<ProtectedRef, 'protection-missing'>> {
     return this.#write(async db => {
-      const row = await this.#protectedRef(db, refKind, owner, pattern)
-      if (row === undefined) {
-        throw new GitwardError('NOT_FOUND', `no protected ${refKind} "${pattern}" is set on the ${owner.kind} "${owner.path}"; see gitward protect list ${owner.path}.`)
-      }
-      await this.#query(db, null, 'DELETE FROM protected_refs WHERE id = $1', [row.id])
-      const removed = protectedRefFromRow(row)
-      await this.#audit(db, actor, 'ref.unprotected', owner.path, protectionFacts(removed))
-      return removed
+      const rows = await this.#query<ProtectedRefRow>(db, null, `DELETE FROM protected_refs WHERE id = $1 RETURNING ${PROTECTED_REF_COLUMNS}`, [id])
+      if (rows[0] === undefined) return conflict('protection-missing')
+      await this.#audit(db, audit)
+      return ok(protectedRefFromRow(rows[0]))
     })
   }
 
@@ -567,22 +488,6 @@ export class PostgresStore implements Store {
     if (this.#closed) return
     this.#closed = true
     await this.#pool.end()
-  }
-}
-
-function targetFacts(token: TokenRecord): Record<string, unknown> {
-  return token.target.kind === 'project' ? { project: token.target.path } : { group: token.target.path }
-}
-
-/** What the audit trail records about a token: never the secret or its hash. */
-function tokenFacts(token: TokenRecord): Record<string, unknown> {
-  return {
-    name: token.name,
-    ...targetFacts(token),
-    role: token.role,
-    scopes: token.scopes,
-    expiresAt: token.expiresAt,
-    ...(token.refRules === null ? {} : { refRules: token.refRules }),
   }
 }
 

@@ -1,0 +1,91 @@
+// The administrative use cases bound to their dependencies: what the CLI
+// (and the HTTP API) call, and the only way they reach the store. Each
+// method is one use case module of this folder; this file only wires them.
+import type { Hasher } from '../auth/hasher.js'
+import type { RandomBytes } from '../auth/token-format.js'
+import type { Clock } from '../clock.js'
+import { isWithinGroup } from '../git/repo-path.js'
+import type { Logger } from '../log/logger.js'
+import type { Actor, AuditEntry } from '../model/audit.js'
+import type { GroupSettings, Project } from '../model/project.js'
+import type { ProtectedRef } from '../model/protection.js'
+import type { TokenRecord } from '../model/token.js'
+import type { RunGit } from '../repo/run-git.js'
+import type { Store } from '../store/store.js'
+import { createProject, type CreatedProject, type CreateProjectRequest } from './create-project.js'
+import { requireToken } from './find-token.js'
+import { setProjectTokenCreation, type ProjectTokenCreationRequest } from './group-settings.js'
+import { listTokens, type ListTokensRequest } from './list-tokens.js'
+import { mintToken, type Minted, type MintRequest } from './mint-token.js'
+import { listProtections, protectRef, unprotectRef, type ProtectionListing, type ProtectRequest, type RefKind } from './protect-ref.js'
+import { revokeToken } from './revoke-token.js'
+import { rotateToken, type RotateRequest } from './rotate-token.js'
+import { requirePath } from './target-path.js'
+
+export interface AdminDeps {
+  store: Store
+  clock: Clock
+  random: RandomBytes
+  /** Built on first use: listing tokens needs no bcrypt. */
+  hasher: () => Hasher
+  tokenPrefix: string
+  /** Absolute repositories root, or null to register projects without creating repositories. */
+  reposRoot: string | null
+  defaultBranch: string
+  /** default_branch_protection from the config (checked when a project is created). */
+  defaultBranchProtection: string
+  runGit: RunGit
+  logger?: Logger
+}
+
+export interface Admin {
+  createProject(request: CreateProjectRequest, actor: Actor): Promise<CreatedProject>
+  listProjects(): Promise<Project[]>
+  /** Whether any registered project lies under `group` (at a segment boundary). */
+  hasProjectsUnder(group: string): Promise<boolean>
+  mintToken(request: MintRequest, actor: Actor): Promise<Minted>
+  listTokens(request: ListTokensRequest): Promise<TokenRecord[]>
+  showToken(id: string): Promise<TokenRecord>
+  revokeToken(id: string, actor: Actor): Promise<TokenRecord>
+  rotateToken(request: RotateRequest, actor: Actor): Promise<Minted>
+  setProjectTokenCreation(request: ProjectTokenCreationRequest, actor: Actor): Promise<GroupSettings>
+  protectRef(request: ProtectRequest, actor: Actor): Promise<{ rule: ProtectedRef; created: boolean }>
+  unprotectRef(request: { refKind: RefKind; target: string; pattern: string }, actor: Actor): Promise<ProtectedRef>
+  listProtections(target?: string): Promise<ProtectionListing>
+  listAudit(): Promise<AuditEntry[]>
+}
+
+export function createAdmin(deps: AdminDeps): Admin {
+  const { store } = deps
+  const mintDeps = () => ({ store, hasher: deps.hasher(), random: deps.random, tokenPrefix: deps.tokenPrefix, clock: deps.clock })
+  return {
+    createProject: (request, actor) =>
+      createProject(
+        {
+          store,
+          reposRoot: deps.reposRoot,
+          defaultBranch: deps.defaultBranch,
+          defaultBranchProtection: deps.defaultBranchProtection,
+          runGit: deps.runGit,
+          ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+        },
+        request,
+        actor,
+      ),
+    listProjects: () => store.listProjects(),
+    hasProjectsUnder: async group => {
+      const path = requirePath(group, 'group')
+      return (await store.listProjects()).some(p => isWithinGroup(p.path, path))
+    },
+    mintToken: (request, actor) => mintToken(mintDeps(), request, actor),
+    listTokens: request => listTokens({ store, clock: deps.clock }, request),
+    showToken: id => requireToken(store, id),
+    revokeToken: (id, actor) => revokeToken({ store }, { id }, actor),
+    rotateToken: (request, actor) => rotateToken(mintDeps(), request, actor),
+    setProjectTokenCreation: (request, actor) => setProjectTokenCreation({ store }, request, actor),
+    protectRef: (request, actor) => protectRef(store, request, actor),
+    unprotectRef: (request, actor) => unprotectRef(store, request, actor),
+    listProtections: target => listProtections(store, target),
+    listAudit: () => store.listAudit(),
+  }
+}

@@ -1,0 +1,43 @@
+// Access tokens as gitward knows them once they exist. The secret is never
+// here: only its hash, which leaves the store only for the verifier.
+import type { DateString, Timestamp } from './dates.js'
+import type { Role } from './role.js'
+import type { Scope } from './scope.js'
+
+/** What a token is bound to: exactly one project, or every project under a group. */
+export type TokenTarget =
+  | { kind: 'project'; projectId: number; path: string }
+  | { kind: 'group'; path: string }
+
+export interface TokenRecord {
+  /** Public id, the primary key; part of the token, not secret. */
+  id: string
+  name: string
+  target: TokenTarget
+  role: Role
+  scopes: Scope[]
+  /** bcrypt hash of the secret part; never leaves the store except to the verifier. */
+  secretHash: string
+  /** The token stops working at 00:00 UTC on this date; null = never expires. */
+  expiresAt: DateString | null
+  createdAt: Timestamp
+  lastUsedAt: Timestamp | null
+  revokedAt: Timestamp | null
+  /** Id of the token this one replaced by rotation, if any. */
+  rotatedFrom: string | null
+  /** Full-ref patterns this token may push to (refs/tags/v*); null = no limit. */
+  refRules: string[] | null
+}
+
+/** A token about to be stored: validated by src/admin, hashed, not yet dated. */
+export interface NewToken {
+  id: string
+  name: string
+  target: TokenTarget
+  role: Role
+  scopes: Scope[]
+  secretHash: string
+  expiresAt: DateString | null
+  /** Full-ref patterns the token is limited to; omitted or null = no limit. */
+  refRules?: string[] | null
+}
