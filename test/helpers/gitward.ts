@@ -43,6 +43,11 @@ export interface HarnessOptions {
   now?: Date
   /** The hasher the server verifies tokens with (default: bcrypt, cost 4). */
   hasher?: Hasher
+  /**
+   * Runs before anything opens the database (which would bring its schema up
+   * to date): a test can leave a database as an older gitward wrote it.
+   */
+  prepare?: (paths: { db: string; repos: string; dir: string }) => Promise<void>
 }
 
 export interface MintOptions {
@@ -97,6 +102,7 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
     cwd: dir,
   })
   const logger = createLogger({ write: l => lines.push(l), clock, level: 'debug', secretPatterns: tokenPatterns(config.token_prefix) })
+  await options.prepare?.({ db, repos, dir })
   const admin = await openStore({ db, clock, busyTimeoutMs: 5000 })
   const app = await startApp({ config, clock, random: randomBytes, logger, hasher: options.hasher })
   const { git, spawnGit, home } = makeGitClient(dir)
