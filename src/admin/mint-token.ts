@@ -10,6 +10,7 @@
 // cannot be slipped past; its message lives here.
 import type { Hasher } from '../auth/hasher.js'
 import { formatToken, newSecret, newTokenId, type RandomBytes } from '../auth/token-format.js'
+import { assertNever } from '../assert-never.js'
 import { GitwardError } from '../errors.js'
 import { topLevelGroup } from '../git/repo-path.js'
 import type { Actor } from '../model/audit.js'
@@ -109,9 +110,7 @@ export async function mintToken(deps: MintDeps, request: MintRequest, actor: Act
       throw creationDisabled(topLevelGroup(target.path))
     case 'token-id-taken':
       throw tokenIdTaken(row.id)
-    default: {
-      const never: never = written.conflict
-      throw new Error(`unhandled conflict ${String(never)}`)
-    }
+    default:
+      return assertNever(written.conflict, 'store conflict')
   }
 }

@@ -1,6 +1,7 @@
 // Revocation: the token fails on the very next request (the server reads the
 // row on every request). Revoking twice is refused, so an administrator
 // notices a typo'd id that happened to name an old token.
+import { assertNever } from '../assert-never.js'
 import { GitwardError } from '../errors.js'
 import type { Actor } from '../model/audit.js'
 import type { Timestamp } from '../model/dates.js'
@@ -22,9 +23,7 @@ export async function revokeToken(deps: { store: Store }, request: { id: string 
       throw noSuchToken(token.id)
     case 'token-revoked':
       throw alreadyRevoked(token.id, (await deps.store.findToken(token.id))?.revokedAt ?? null)
-    default: {
-      const never: never = written.conflict
-      throw new Error(`unhandled conflict ${String(never)}`)
-    }
+    default:
+      return assertNever(written.conflict, 'store conflict')
   }
 }

@@ -7,6 +7,7 @@
 // Rotation is allowed even where project token creation is disabled: it
 // replaces an existing grant, and blocking it would keep a leaked secret alive.
 import type { Clock } from '../clock.js'
+import { assertNever } from '../assert-never.js'
 import { GitwardError } from '../errors.js'
 import type { Actor } from '../model/audit.js'
 import { isExpired, type DateString, type Timestamp } from '../model/dates.js'
@@ -68,9 +69,7 @@ export async function rotateToken(
       throw revokedCannotRotate(id, (await deps.store.findToken(id))?.revokedAt ?? null)
     case 'token-id-taken':
       throw tokenIdTaken(row.id)
-    default: {
-      const never: never = written.conflict
-      throw new Error(`unhandled conflict ${String(never)}`)
-    }
+    default:
+      return assertNever(written.conflict, 'store conflict')
   }
 }
