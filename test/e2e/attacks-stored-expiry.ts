@@ -63,7 +63,7 @@ t.test('a row changed to expires_at = 2020-13-01 under a running server: refused
   t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))).status, 200, 'works (and its verdict is now cached)')
 
   const raw = new Database(h.db)
-  // The CHECK of schema 2 refuses the value; only a connection that turns
+  // The CHECK of schema 3 refuses the value; only a connection that turns
   // checks off (as a hand edit or another tool might) can write it.
   t.throws(() => raw.prepare("UPDATE tokens SET expires_at = '2020-13-01' WHERE id = ?").run(id), { code: 'SQLITE_CONSTRAINT_CHECK' })
   raw.pragma('ignore_check_constraints = ON')
