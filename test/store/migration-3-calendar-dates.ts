@@ -90,7 +90,7 @@ t.test('a 0.1 database upgrades with every row, index and foreign key, and serve
   const audit = raw.prepare('SELECT actor, action, target, details FROM audit ORDER BY id').all() as Array<Record<string, string>>
   t.same(audit.slice(0, 1).map(a => a['action']), ['project.created'], 'the old audit trail kept')
   t.same(
-    audit.slice(1).map(a => [a['action'], a['target'], JSON.parse(a['details']!)]).sort(),
+    audit.slice(1).map(a => [a['action'], a['target'], JSON.parse(a['details']!) as unknown]).sort(),
     [
       ['token.expiry_repaired', tokens['feb30']!.id, { from: '2099-02-30', to: '1970-01-01' }],
       ['token.expiry_repaired', tokens['month13']!.id, { from: '2020-13-01', to: '1970-01-01' }],

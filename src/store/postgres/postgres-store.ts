@@ -34,7 +34,7 @@ import { ancestorGroups, protectedRefFromRow, sameProtection, type ProtectedRefR
 import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
 import type { Conflict, Store, TokenFilter, TokenWriteConditions, Written } from '../store.js'
 import { createPool, describeServer } from './connection.js'
-import { constraintOf, isConnectionError, sqlState, translatePostgresError } from './errors.js'
+import { isConnectionError, translatePostgresError } from './errors.js'
 import { ADMIN_WRITE_LOCK } from './locks.js'
 import { migratePostgres } from './migrate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
