@@ -27,10 +27,10 @@ t.test('protect, list, unprotect', async t => {
   t.match(list.stdout, /branch\s+release\/\*\s+group acme\s+push: developer\s+allowed\s+inherited/)
   t.match(list.stdout, /tag\s+v\*\s+group acme\/sub\s+create: no_one\s+-\s+inherited/)
   t.notMatch(list.stdout, /main\s+project acme\/app/, 'another project\'s rule is not listed')
-  const json = JSON.parse((await gitward(dir, ['protect', 'list', 'acme/app', '--json'])).stdout)
+  const json = JSON.parse((await gitward(dir, ['protect', 'list', 'acme/app', '--json'])).stdout) as { rules: Array<{ pattern: string; inherited: boolean }> }
   t.match(json, { project: 'acme/app', default_branch: 'main', default_branch_protection: 'full' })
-  t.same(json.rules.map((r: { pattern: string; inherited: boolean }) => [r.pattern, r.inherited]), [['release/*', true], ['main', false]])
-  t.equal(JSON.parse((await gitward(dir, ['protect', 'list', '--json'])).stdout).rules.length, 3)
+  t.same(json.rules.map(r => [r.pattern, r.inherited]), [['release/*', true], ['main', false]])
+  t.equal((JSON.parse((await gitward(dir, ['protect', 'list', '--json'])).stdout) as { rules: unknown[] }).rules.length, 3)
 
   const un = await gitward(dir, ['unprotect', 'tag', 'acme/sub', 'v*'])
   t.equal(un.stdout, 'Unprotected tag v* on the group acme/sub.\n')
