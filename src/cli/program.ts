@@ -42,7 +42,7 @@ export function buildProgram(ctx: CliContext, extra: readonly CommandRegistrar[]
     })
     .configureHelp({ showGlobalOptions: true })
     .description('A gate for git over HTTP with project and group access tokens.')
-    .version(VERSION, '--version', 'print the version')
+    .version(VERSION, '-V, --version', 'print the version')
     .option('--db <file|url>', 'SQLite database file, or a postgres:// connection string (default: data/gitward.db, or db in the config)')
     .option('--repos <dir>', 'root of the bare repositories (default: data/repositories, or repos in the config)')
     .option('--config <file>', 'TOML config file (default: $GITWARD_CONFIG)')

@@ -15,12 +15,18 @@ interface ArgvShape {
   path: string[]
   /** Words that are neither commands, options nor option values. */
   operands: string[]
+  /** Options no command on the path defines, each with the path where it appeared. */
+  unknownOptions: Array<{ flag: string; path: string[] }>
 }
+
+// commander handles --help and -h itself; they are not in `options`.
+const HELP_FLAGS: ReadonlySet<string> = new Set(['-h', '--help'])
 
 /** A rough reading of argv (commander does the real parsing), for hints. */
 export function readArgv(program: Command, argv: readonly string[]): ArgvShape {
   const path: string[] = []
   const operands: string[] = []
+  const unknownOptions: ArgvShape['unknownOptions'] = []
   const chain: Command[] = [program]
   let current = program
   for (let i = 0; i < argv.length; i++) {
@@ -32,6 +38,7 @@ export function readArgv(program: Command, argv: readonly string[]): ArgvShape {
     if (word.startsWith('-')) {
       const flag = word.split('=')[0]
       const option = chain.flatMap(c => c.options).find(o => o.long === flag || o.short === flag)
+      if (option === undefined && flag !== undefined && !HELP_FLAGS.has(flag)) unknownOptions.push({ flag, path: [...path] })
       // An option that takes a value consumes the next word unless given as --x=value.
       if (option !== undefined && (option.required || option.optional) && !word.includes('=')) i++
       continue
@@ -45,18 +52,34 @@ export function readArgv(program: Command, argv: readonly string[]): ArgvShape {
     chain.push(sub)
     current = sub
   }
-  return { path, operands }
+  return { path, operands, unknownOptions }
 }
 
 /** The words of argv that name (sub)commands, for a "see ... --help" hint. */
 export const commandPath = (program: Command, argv: readonly string[]): string[] => readArgv(program, argv).path
 
 /**
+ * An unknown option given where a command is still to be named (`gitward
+ * --frob`, `gitward --frob token list`, `gitward token --frob`): the sentence
+ * to print. Unknown options of a command itself are left to commander, which
+ * also suggests the closest known one.
+ */
+export function unknownGroupOption(program: Command, argv: readonly string[]): string | undefined {
+  for (const { flag, path } of readArgv(program, argv).unknownOptions) {
+    let command = program
+    for (const name of path) command = command.commands.find(c => c.name() === name) ?? command
+    if (command.commands.length === 0) continue
+    return `unknown option '${flag}'; see "${['gitward', ...path].join(' ')} --help".`
+  }
+  return undefined
+}
+
+/**
  * When argv names a command that only groups subcommands (or nothing at all)
  * and gives nothing more, the sentence to print; otherwise undefined.
  */
 export function missingSubcommand(program: Command, argv: readonly string[]): string | undefined {
-  if (argv.some(a => a === '-h' || a === '--help' || a === '--version' || a === 'help')) return undefined
+  if (argv.some(a => a === '-h' || a === '--help' || a === '-V' || a === '--version' || a === 'help')) return undefined
   const { path, operands } = readArgv(program, argv)
   if (operands.length > 0) return undefined
   let command = program

@@ -6,7 +6,7 @@ import { createContext } from './context.js'
 import { defaultCliDeps, type CliDeps } from './deps.js'
 import type { CliIo } from './io.js'
 import { buildProgram } from './program.js'
-import { EXIT_USAGE, missingSubcommand, reportError } from './report-error.js'
+import { EXIT_USAGE, missingSubcommand, reportError, unknownGroupOption } from './report-error.js'
 
 export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}): Promise<number> {
   const all: CliDeps = { ...defaultCliDeps(), ...deps }
@@ -14,8 +14,9 @@ export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}
   let program = new Command('gitward')
   try {
     program = buildProgram(ctx, all.commands)
-    // `gitward` or `gitward token` alone: one sentence rather than a help dump.
-    const missing = missingSubcommand(program, argv)
+    // `gitward`, `gitward token` or `gitward --frob`: one sentence rather
+    // than a help dump.
+    const missing = unknownGroupOption(program, argv) ?? missingSubcommand(program, argv)
     if (missing !== undefined) {
       io.stderr(`gitward: ${missing}\n`)
       return EXIT_USAGE

@@ -3,6 +3,7 @@
 // control: "today" from a manual clock, extra commands, exit code mapping.
 import t, { type Test } from 'tap'
 import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { ManualClock } from '../../src/clock.js'
 import { bcryptHasher } from '../../src/auth/hasher.js'
@@ -103,6 +104,27 @@ t.test('usage errors exit 2; help and version exit 0', async t => {
   t.equal(help.code, 0)
   t.match(help.stdout, /Usage: gitward repo/)
   t.equal((await cli('--version')).code, 0)
+})
+
+t.test('-V and --version print the version; an unknown option before a command is called unknown', async t => {
+  const { cli } = harness(t)
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  for (const flag of ['-V', '--version']) {
+    const r = await cli(flag)
+    t.equal(r.code, 0, flag)
+    t.equal(r.stdout, `${version}\n`, flag)
+  }
+  const cases: Array<[string[], string]> = [
+    [['--frob'], 'gitward: unknown option \'--frob\'; see "gitward --help".\n'],
+    [['-x'], 'gitward: unknown option \'-x\'; see "gitward --help".\n'],
+    [['--frob', 'token', 'list'], 'gitward: unknown option \'--frob\'; see "gitward --help".\n'],
+    [['token', '--frob'], 'gitward: unknown option \'--frob\'; see "gitward token --help".\n'],
+  ]
+  for (const [argv, stderr] of cases) {
+    const r = await cli(...argv)
+    t.equal(r.code, 2, argv.join(' '))
+    t.equal(r.stderr, stderr, argv.join(' '))
+  }
 })
 
 t.test('scrubTokens removes tokens with the default and configured prefixes', async t => {
