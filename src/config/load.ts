@@ -68,6 +68,8 @@ function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknow
       if (type.pattern !== undefined && !type.pattern.test(value)) {
         return { ok: false, problem: `must be ${type.hint ?? 'a valid value'}` }
       }
+      const broken = type.check?.(value)
+      if (broken !== undefined) return { ok: false, problem: `must be ${type.hint ?? 'a valid value'}: ${broken}` }
       return { ok: true, value }
     }
     case 'path': {

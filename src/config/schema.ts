@@ -1,9 +1,11 @@
 // Every configuration key, its type, default and meaning, in one table. The
 // loader, the example config file and docs/configuration.md all follow it.
 import { DEFAULT_TOKEN_PREFIX } from '../auth/token-format.js'
+import { branchNameProblem } from '../git/ref-name.js'
 
 export type KeyType =
-  | { kind: 'string'; pattern?: RegExp; hint?: string }
+  /** `check` returns the rule a value breaks, for a sentence after the hint. */
+  | { kind: 'string'; pattern?: RegExp; hint?: string; check?: (value: string) => string | undefined }
   | { kind: 'path' }
   /** [[route]] tables: { prefix, upstream }; in the environment "prefix=upstream,prefix=upstream". */
   | { kind: 'routes' }
@@ -33,7 +35,7 @@ export const SCHEMA = {
   upstream_host: { type: { kind: 'string', pattern: /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/, hint: 'a host name or address, with an optional :port' }, default: null, doc: 'Host header sent to the external upstream (it picks the virtual host). Default: localhost for unix: sockets, the host[:port] of an http(s) URL. Never the client\'s Host.' },
   route: { type: { kind: 'routes' }, default: [], doc: 'Path-routed backends, external upstream mode only: [[route]] tables with prefix (a project path prefix, matched at segment boundaries, longest first) and upstream (as for upstream); unmatched paths go to upstream. In the environment: GITWARD_ROUTE="acme=http://10.0.0.21:8081,big/mono=unix:/run/git-mono.sock".' },
   embedded_transport: { type: { kind: 'enum', values: ['in-process', 'socket'] }, default: 'in-process', doc: 'How the gate reaches the embedded backend: in-process (a direct call, nothing listens) or socket (HTTP over a private 0600 Unix socket).' },
-  default_branch: { type: { kind: 'string', pattern: /^[A-Za-z0-9._/-]{1,100}$/, hint: 'a branch name' }, default: 'main', doc: 'Default branch of repositories created by `gitward repo create`.' },
+  default_branch: { type: { kind: 'string', check: branchNameProblem, hint: 'a branch name' }, default: 'main', doc: 'Default branch of repositories created by `gitward repo create`.' },
   default_branch_protection: { type: { kind: 'enum', values: ['full', 'full_after_initial_push', 'developers_can_push', 'none'] }, default: 'full', doc: 'How `gitward repo create` protects a new project\'s default branch: full (maintainers push, nobody force-pushes or deletes it), full_after_initial_push (as full, but anyone who may push makes the first push), developers_can_push (developers push, nobody force-pushes), none. Existing projects keep theirs.' },
   // --- listening ------------------------------------------------------------
   listen: { type: { kind: 'hostport' }, default: '127.0.0.1:8080', doc: 'Address and port to listen on, HOST:PORT ([::1]:PORT for IPv6).' },

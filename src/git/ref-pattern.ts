@@ -5,18 +5,12 @@
 // covers `release/1` and `release/1/hotfix`. Matching is case-sensitive, as
 // git ref names are. Pure: strings in, values out.
 
+import { MAX_REF_NAME_LENGTH, refNameProblem } from './ref-name.js'
+
 /** Longest pattern accepted; no real ref name is anywhere near it. */
-export const MAX_PATTERN_LENGTH = 255
+export const MAX_PATTERN_LENGTH = MAX_REF_NAME_LENGTH
 
 export type PatternCheck = { ok: true; pattern: string } | { ok: false; rule: string }
-
-// git-check-ref-format's rules, with `*` allowed as the wildcard. A pattern
-// that could never match a ref git accepts is refused, so a typo such as
-// `release/ *` is an error at `protect` time and not a rule that silently
-// protects nothing.
-// Exactly git's set: bytes below 0x20, space and DEL (git accepts C1 characters).
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const FORBIDDEN = /[\u0000-\u0020\u007f~^:?[\\]/u
 
 /**
  * Validate a pattern. `what` selects the form: `branch` and `tag` patterns
@@ -25,29 +19,12 @@ const FORBIDDEN = /[\u0000-\u0020\u007f~^:?[\\]/u
  */
 export function checkRefPattern(raw: string, what: 'branch' | 'tag' | 'ref'): PatternCheck {
   const pattern = raw.trim()
-  if (pattern === '') return { ok: false, rule: 'a pattern must not be empty' }
-  if (pattern.length > MAX_PATTERN_LENGTH) {
-    return { ok: false, rule: `a pattern must be at most ${MAX_PATTERN_LENGTH} characters long` }
-  }
-  if (FORBIDDEN.test(pattern)) {
-    return {
-      ok: false,
-      rule: 'a pattern must not contain spaces, control characters or any of ~ ^ : ? [ \\',
-    }
-  }
-  if (pattern.startsWith('/') || pattern.endsWith('/') || pattern.includes('//')) {
-    return { ok: false, rule: 'a pattern must not start or end with "/" or contain "//"' }
-  }
-  if (pattern.includes('..') || pattern.includes('@{')) {
-    return { ok: false, rule: 'a pattern must not contain ".." or "@{"' }
-  }
-  if (pattern.endsWith('.') || pattern.endsWith('.lock')) {
-    return { ok: false, rule: 'a pattern must not end with "." or ".lock"' }
-  }
-  if (pattern.split('/').some(part => part.startsWith('.'))) {
-    return { ok: false, rule: 'no part of a pattern may start with "."' }
-  }
-  if (pattern.startsWith('-')) return { ok: false, rule: 'a pattern must not start with "-"' }
+  // git-check-ref-format's rules, with `*` allowed as the wildcard. A pattern
+  // that could never match a ref git accepts is refused, so a typo such as
+  // `release/ *` is an error at `protect` time and not a rule that silently
+  // protects nothing.
+  const problem = refNameProblem(pattern, 'pattern', { wildcard: true })
+  if (problem !== undefined) return { ok: false, rule: problem }
   if (what === 'ref') {
     if (!pattern.startsWith('refs/')) {
       return { ok: false, rule: 'a token ref pattern is a full ref name starting with "refs/", such as refs/heads/ci/* or refs/tags/v*' }

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { GitwardError } from '../errors.js'
 import { checkRepoPath } from '../git/repo-path.js'
 import type { RunGit } from './run-git.js'
+import { branchNameProblem } from '../git/ref-name.js'
 
 export interface BareRepository {
   /** Real path of the repository directory. */
@@ -32,7 +33,6 @@ export interface CreateBareRepositoryOptions {
 }
 
 const DIR_MODE = 0o750
-const BRANCH = /^[A-Za-z0-9._/-]+$/
 
 const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
 
@@ -59,12 +59,11 @@ export function looksLikeBareRepository(dir: string): boolean {
 }
 
 function checkBranch(branch: string): void {
-  // A leading "-" could read as an option; git checks the rest of the rules.
-  if (!BRANCH.test(branch) || branch.startsWith('-') || branch.startsWith('/')) {
-    throw new GitwardError(
-      'INVALID_ARGUMENT',
-      `"${branch}" is not a usable default branch name; use letters, digits, ".", "_", "-" and "/", such as main.`,
-    )
+  // Refused here with git's own rules rather than by `git init` (exit 3,
+  // after directories were made); the config loader has normally refused it already.
+  const problem = branchNameProblem(branch)
+  if (problem !== undefined) {
+    throw new GitwardError('INVALID_ARGUMENT', `"${branch}" is not a valid branch name: ${problem}.`)
   }
 }
 

@@ -3,7 +3,7 @@
 // control: "today" from a manual clock, extra commands, exit code mapping.
 import t, { type Test } from 'tap'
 import path from 'node:path'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { ManualClock } from '../../src/clock.js'
 import { bcryptHasher } from '../../src/auth/hasher.js'
@@ -125,6 +125,16 @@ t.test('-V and --version print the version; an unknown option before a command i
     t.equal(r.code, 2, argv.join(' '))
     t.equal(r.stderr, stderr, argv.join(' '))
   }
+})
+
+t.test('every bad branch name is one refusal (exit 1) naming git\'s rule, before anything is created', async t => {
+  const { cli, dir } = harness(t)
+  for (const [branch, rule] of [['x.lock', 'no part of a branch name may end with ".lock"'], ['a..b', 'a branch name must not contain ".." or "@{"'], ['x/', 'a branch name must not start or end with "/" or contain "//"']] as const) {
+    const r = await cli('repo', 'create', 'acme/app', '--default-branch', branch)
+    t.equal(r.code, 1, branch)
+    t.equal(r.stderr, `gitward: The configuration has 1 problem: default_branch (from --default-branch) must be a branch name: ${rule}.\n`, branch)
+  }
+  t.notOk(existsSync(path.join(dir, 'repos', 'acme')), 'no repository directory was made')
 })
 
 t.test('scrubTokens removes tokens with the default and configured prefixes', async t => {

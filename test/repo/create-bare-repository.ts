@@ -133,9 +133,11 @@ t.test('bad paths and branch names are refused before anything is created', asyn
   t.same(tree(root), [])
 })
 
-t.test('a branch name git refuses becomes one sentence and leaves nothing behind', async t => {
+t.test('a branch name git refuses is refused with git\'s rule before anything is made', async t => {
   const { root, runGit } = setup(t)
-  await refused(t, createBareRepository({ root, path: 'acme/app', defaultBranch: 'bad..name', runGit }), 'REPOSITORY_ERROR', /git init failed/)
+  for (const [branch, rule] of [['bad..name', /must not contain "\.\."/], ['x.lock', /may end with "\.lock"/], ['-x', /must not start with "-"/]] as const) {
+    await refused(t, createBareRepository({ root, path: 'acme/app', defaultBranch: branch, runGit }), 'INVALID_ARGUMENT', rule)
+  }
   t.same(tree(root), [])
 })
 
