@@ -59,6 +59,9 @@ export function parseHostPort(value: string): { host: string; port: number } | n
   return { host, port }
 }
 
+// The hint for a bad upstream names both forms, the socket one included.
+const UPSTREAM_FORMS = 'must be an http:// or https:// URL, or unix: and an absolute socket path (unix:/run/git-http/socket)'
+
 function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknown } | { ok: false; problem: string } {
   const { value } = raw
   const fromText = typeof value === 'string'
@@ -145,7 +148,7 @@ function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknow
       return { ok: true, value }
     }
     case 'url': {
-      if (typeof value !== 'string') return { ok: false, problem: 'must be an http:// or https:// URL' }
+      if (typeof value !== 'string') return { ok: false, problem: UPSTREAM_FORMS }
       // unix:/path — an upstream on a Unix socket, which file permissions can
       // keep other local users away from (a loopback port cannot).
       if (value.startsWith('unix:')) {
@@ -156,9 +159,9 @@ function coerce(type: KeyType, raw: Raw, cwd: string): { ok: true; value: unknow
       try {
         u = new URL(value)
       } catch {
-        return { ok: false, problem: 'must be an http:// or https:// URL' }
+        return { ok: false, problem: UPSTREAM_FORMS }
       }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, problem: 'must be an http:// or https:// URL' }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, problem: UPSTREAM_FORMS }
       if (u.username !== '' || u.password !== '') return { ok: false, problem: 'must not contain credentials' }
       if (u.search !== '' || u.hash !== '') return { ok: false, problem: 'must not have a query or fragment' }
       return { ok: true, value: u.toString().replace(/\/$/, '') }

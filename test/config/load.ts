@@ -66,7 +66,7 @@ t.test('every problem is reported together, with its key and source', async t =>
     'bcrypt_cost (from /c.toml) must be between 4 and 15',
     'not_a_key (in /c.toml) is not a known key',
     'listen (from /c.toml) must be HOST:PORT',
-    'upstream (from --upstream) must be an http:// or https:// URL',
+    'upstream (from --upstream) must be an http:// or https:// URL, or unix: and an absolute socket path (unix:/run/git-http/socket)',
     'ban_max_failures (from GITWARD_BAN_MAX_FAILURES) must be a whole number',
     'GITWARD_TYPO is not a known setting',
     'tls_cert and tls_key must be given together',

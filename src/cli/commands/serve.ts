@@ -149,7 +149,7 @@ export const registerServeCommand: CommandRegistrar = (program, ctx) => {
     .command('serve')
     .description('Run the gate: authenticate git over HTTP(S) and forward allowed requests to git http-backend.')
     .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
-    .option('--upstream <url>', 'forward to this git-http-backend web server instead of the embedded backend')
+    .option('--upstream <url>', 'forward to this git-http-backend web server (http://HOST:PORT or unix:/path/to/socket) instead of the embedded backend')
     .option('--tls-cert <file>', 'PEM certificate chain (with --tls-key: serve HTTPS)')
     .option('--tls-key <file>', 'PEM private key')
     .option('--init', 'create the database and repositories directory if missing')
