@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { isIP } from 'node:net'
-import { parse as parseToml } from 'smol-toml'
+import { parse as parseToml, TomlError } from 'smol-toml'
 import { GitwardError } from '../errors.js'
 import { canonicalRange } from '../net/address-ranges.js'
 import { CONFIG_KEYS, SCHEMA, envName, type ConfigKey, type KeyType } from './schema.js'
@@ -57,6 +57,13 @@ export function parseHostPort(value: string): { host: string; port: number } | n
   if (port > 65535) return null
   if (m[1] !== undefined && isIP(host) !== 6) return null
   return { host, port }
+}
+
+/** Where a TOML syntax error is and what it is: "at line 3, column 10 (invalid value)". */
+function tomlErrorPlace(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''
+  const what = first.replace(/^Invalid TOML document:\s*/, '')
+  return e instanceof TomlError ? `at line ${e.line}, column ${e.column} (${what})` : `(${what})`
 }
 
 // The hint for a bad upstream names both forms, the socket one included.
@@ -202,7 +209,7 @@ export function loadConfig(sources: ConfigSources): Config {
           else problems.push(`${k} (in ${configFile}) is not a known key`)
         }
       } catch (e) {
-        problems.push(`the config file ${configFile} is not valid TOML (${(e as Error).message.split('\n')[0]})`)
+        problems.push(`the config file ${configFile} is not valid TOML ${tomlErrorPlace(e)}`)
       }
     }
   }

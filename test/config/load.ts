@@ -87,6 +87,13 @@ t.test('unreadable and invalid files are problems, not crashes', async t => {
   })
 })
 
+t.test('a TOML syntax error names its line and column', async t => {
+  const text = 'listen = "127.0.0.1:8080"\n# a comment\nbcrypt_cost = \n'
+  t.throws(() => loadConfig({ flags: { config: '/bad.toml' }, env: {}, cwd: '/', readFile: files({ '/bad.toml': text }) }), {
+    message: 'The configuration has 1 problem: the config file /bad.toml is not valid TOML at line 3, column 15 (invalid value).',
+  })
+})
+
 t.test('upstream URLs: no credentials, query or fragment; trailing slash dropped', async t => {
   const ok = loadConfig({ flags: { upstream: 'http://127.0.0.1:8081/' }, env: {}, cwd: '/' })
   t.equal(ok.upstream, 'http://127.0.0.1:8081')
