@@ -8,8 +8,9 @@
 // Type-only imports count: a type that lives in the wrong layer is a wrong
 // dependency too.
 
-// The kernel: small modules every layer may use.
-const KERNEL = '^src/(log|limits|net|http)/|^src/(errors|clock|assert-never)[.]ts$'
+// The kernel: small modules every layer may use (errors, clock, assert-never,
+// make-directories, log, limits, net, http).
+const KERNEL = '^src/(log|limits|net|http)/|^src/(errors|clock|assert-never|make-directories)[.]ts$'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -31,7 +32,7 @@ module.exports = {
     {
       name: 'kernel-imports-only-kernel',
       severity: 'error',
-      comment: 'The kernel (errors, clock, assert-never, log, limits, net, http) is used by every layer, so it uses none of them.',
+      comment: 'The kernel (errors, clock, assert-never, make-directories, log, limits, net, http) is used by every layer, so it uses none of them.',
       from: { path: KERNEL },
       to: { path: '^src/', pathNot: KERNEL },
     },

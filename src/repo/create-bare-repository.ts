@@ -14,6 +14,7 @@ import { GitwardError } from '../errors.js'
 import { checkRepoPath } from '../git/repo-path.js'
 import type { RunGit } from './run-git.js'
 import { branchNameProblem } from '../git/ref-name.js'
+import { makeDirectories } from '../make-directories.js'
 
 export interface BareRepository {
   /** Real path of the repository directory. */
@@ -100,7 +101,7 @@ export async function createBareRepository(options: CreateBareRepositoryOptions)
   const shown = `${check.path}.git`
 
   try {
-    fs.mkdirSync(options.root, { recursive: true, mode: DIR_MODE })
+    makeDirectories(options.root, DIR_MODE)
   } catch (e) {
     throw repoError(`cannot create the repositories root ${options.root} (${errnoCode(e) ?? 'error'}).`, e)
   }

@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from '../log/logger.js'
 import { MIGRATIONS, type Migration } from './migrations.js'
 import { guarded } from './sqlite-errors.js'
 import { migrate } from './sqlite-migrate.js'
+import { makeDirectories } from '../make-directories.js'
 
 export interface OpenDatabaseOptions {
   /** Path of the database file; made absolute against the process's cwd. */
@@ -36,7 +37,7 @@ function unavailable(message: string, cause: unknown): GitwardError {
 function prepareFile(file: string): void {
   const dir = path.dirname(file)
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    makeDirectories(dir, 0o700)
   } catch (e) {
     throw unavailable(
       `cannot create the directory ${dir} for the database (${errnoCode(e) ?? 'error'}); create it or point --db elsewhere.`,
@@ -54,6 +55,19 @@ function prepareFile(file: string): void {
   if (stat !== undefined) {
     if (!stat.isFile()) {
       throw unavailable(`the database path ${file} is not a regular file (it is a directory or a device); point --db at a file.`, undefined)
+    }
+    // An empty file (made with `touch`, say) becomes a new database: it gets
+    // a new database's mode, so token hashes are never written into a file
+    // other users can read. A database with content keeps the mode it has.
+    if (stat.size === 0 && (stat.mode & 0o777) !== 0o600) {
+      try {
+        fs.chmodSync(file, 0o600)
+      } catch (e) {
+        throw unavailable(
+          `the empty database file ${file} has mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')} and cannot be made 0600 (${errnoCode(e) ?? 'error'}); remove it or change its mode.`,
+          e,
+        )
+      }
     }
     return
   }

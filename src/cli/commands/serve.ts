@@ -2,11 +2,12 @@
 // what to do next, then run until SIGTERM/SIGINT (graceful stop, exit 0).
 // SIGHUP reloads the TLS certificate and key.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CommandRegistrar } from '../context.js'
 import { GitwardError } from '../../errors.js'
+import { makeDirectories } from '../../make-directories.js'
 import { loadConfig, type Config } from '../../config/load.js'
 import { createLogger, type Logger } from '../../log/logger.js'
 import { createLineBatcher } from '../../log/line-batcher.js'
@@ -92,12 +93,22 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
   })
 
   if (flags.init === true) {
-    // First run: create the data directory, database and repositories root.
-    // (A PostgreSQL database exists already; opening it sets up its schema.)
-    if (!isPostgresUrl(config.db)) mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 })
-    if (config.upstream === null) mkdirSync(config.repos, { recursive: true, mode: 0o750 })
+    // First run: create the database (opening a SQLite file makes its
+    // directory, 0700, and the file, 0600; a PostgreSQL database exists
+    // already and opening it sets up its schema), then the repositories root.
     const store = await openStore({ db: config.db, clock: deps.clock, logger, busyTimeoutMs: 5000 })
     await store.close()
+    if (config.upstream === null) {
+      try {
+        makeDirectories(config.repos, 0o750)
+      } catch (e) {
+        throw new GitwardError(
+          'REPOSITORY_ERROR',
+          `cannot create the repositories root ${config.repos} (${(e as NodeJS.ErrnoException).code ?? 'error'}); create it or point --repos elsewhere.`,
+          { cause: e },
+        )
+      }
+    }
   }
 
   const app = await startApp({ config, clock: deps.clock, random: randomBytes, logger }).catch((error: unknown) => {
