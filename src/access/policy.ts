@@ -24,7 +24,11 @@ import {
 } from './abilities.js'
 import { assertNever } from '../assert-never.js'
 
-export type TokenRefusal = 'malformed' | 'unknown' | 'mismatch' | 'revoked' | 'expired'
+/**
+ * Why a presented credential was refused. `blank-username` is a Basic
+ * credential whose username is empty: the token in it is never looked at.
+ */
+export type TokenRefusal = 'malformed' | 'blank-username' | 'unknown' | 'mismatch' | 'revoked' | 'expired'
 
 export type TokenCheck =
   | { kind: 'none' }
@@ -73,6 +77,12 @@ export const NO_CREDENTIALS_MESSAGE =
 // tokens tell a live id from a dead one.
 export const REFUSED_TOKEN_MESSAGE =
   'The access token was refused: it may be mistyped, expired or revoked.'
+
+// Not a refused token: the token was never looked at, and telling the user
+// says nothing about any token. Saying "mistyped, expired or revoked" here
+// would send them to rotate a good token.
+export const BLANK_USERNAME_MESSAGE =
+  'Authentication failed: the username must not be blank; use any username, with the access token as the password.'
 
 // GitLab's wording. The same for an unknown project and for a project the
 // token does not cover, so a token holder cannot probe which paths exist.
@@ -140,7 +150,11 @@ export function decide(input: PolicyInput): Decision {
     case 'refused':
       // Still 401 on a public project: the 401 is what makes git erase the
       // bad credential it stored, instead of sending it forever.
-      return deny(401, REFUSED_TOKEN_MESSAGE, credential.reason)
+      return deny(
+        401,
+        credential.reason === 'blank-username' ? BLANK_USERNAME_MESSAGE : REFUSED_TOKEN_MESSAGE,
+        credential.reason,
+      )
     case 'valid': {
       const { token } = credential
       const identity: Identity = { tokenId: token.id, remoteUser: remoteUserFor(token.id, token.target) }

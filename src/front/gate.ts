@@ -194,7 +194,7 @@ export function createGate(o: GateOptions): Gate {
         check = { kind: 'none' }
         break
       case 'malformed':
-        check = { kind: 'refused', reason: 'malformed' }
+        check = { kind: 'refused', reason: creds.reason === 'blank-username' ? 'blank-username' : 'malformed' }
         break
       case 'token':
         check = await o.verifier.verify(creds.token, facts.gone.signal, facts.client)
@@ -204,7 +204,9 @@ export function createGate(o: GateOptions): Gate {
     }
     // git's first request carries no credentials; only presented-and-refused
     // credentials count toward a ban.
-    if (check.kind !== 'none') metrics.tokenCheck(check.kind === 'valid' ? 'valid' : check.reason)
+    if (check.kind !== 'none') {
+      metrics.tokenCheck(check.kind === 'valid' ? 'valid' : check.reason === 'blank-username' ? 'malformed' : check.reason)
+    }
     if (check.kind === 'refused') {
       o.bans.recordFailure(facts.client)
       // The claimed id (public, never the secret) names the token behind a

@@ -1,7 +1,7 @@
 // The policy's full truth table, against an oracle written here from the
 // rules in docs/security.md rather than from the implementation's helpers.
 import t from 'tap'
-import { decide, type Decision, type PolicyInput, type TokenCheck } from '../../src/access/policy.js'
+import { BLANK_USERNAME_MESSAGE, decide, type Decision, type PolicyInput, type TokenCheck } from '../../src/access/policy.js'
 import type { TokenTarget } from '../../src/model/token.js'
 
 const NOT_FOUND = "The project you were looking for could not be found or you don't have permission to view it."
@@ -230,4 +230,17 @@ t.test('a project registered under another path is treated as unknown', async t 
 t.test('the identity names the token id, never a secret', async t => {
   const d = decide(input('read', valid({ kind: 'group', path: 'acme' }, 'reporter', ['read_repository'])))
   t.same(d.allow && d.identity, { tokenId: 'k3j9x2m1q8ab', remoteUser: 'group_k3j9x2m1q8ab_bot' })
+})
+
+t.test('a blank username is refused with its own sentence, whatever the project', async t => {
+  for (const visibility of ['private', 'public'] as const) {
+    const d = decide({
+      access: 'read',
+      projectPath: 'acme/app',
+      project: { path: 'acme/app', visibility },
+      credential: { kind: 'refused', reason: 'blank-username' },
+    })
+    t.match(d, { allow: false, status: 401, challenge: true, reason: 'blank-username', message: BLANK_USERNAME_MESSAGE })
+    t.match(BLANK_USERNAME_MESSAGE, /the username must not be blank/)
+  }
 })

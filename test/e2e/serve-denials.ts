@@ -14,6 +14,7 @@ const NO_CREDENTIALS = 'Authentication required: use an access token as the pass
 const REFUSED = 'The access token was refused: it may be mistyped, expired or revoked.'
 const NOT_FOUND = "The project you were looking for could not be found or you don't have permission to view it."
 const CHALLENGE = 'Basic realm="gitward"'
+const BLANK_USERNAME = 'Authentication failed: the username must not be blank; use any username, with the access token as the password.'
 
 type Service = 'git-upload-pack' | 'git-receive-pack'
 
@@ -180,6 +181,23 @@ t.test('denials', async t => {
     t.equal(r.code, 0, r.stderr)
   })
 
+  await t.test('a blank Basic username is named as the problem, not the token', async t => {
+    // "mistyped, expired or revoked" would send the user to rotate a good token.
+    const { token } = await h.mint({ project: 'acme/app' })
+    for (const user of ['', '  ']) {
+      const answer = await request(infoRefsUrl(h.url, 'acme/app', 'git-upload-pack'), { token, user })
+      t.equal(answer.status, 401)
+      t.equal(answer.headers['www-authenticate'], CHALLENGE)
+      t.equal(answer.body, `${BLANK_USERNAME}\n`)
+    }
+    // The real client, given the blank username in the URL, shows the same sentence.
+    const r = await h.git(['ls-remote', h.repoUrl('acme/app', token, ' ')])
+    t.not(r.code, 0)
+    t.same(remoteLines(r.stderr), [BLANK_USERNAME], r.stderr)
+    // With a username, the same token works.
+    t.equal((await request(infoRefsUrl(h.url, 'acme/app', 'git-upload-pack'), { token })).status, 200)
+  })
+
   await t.test('every refusal was logged with a reason, and every well-formed refused token by the id it claims', async t => {
     const denies = h
       .logText()
@@ -188,7 +206,7 @@ t.test('denials', async t => {
       .map(l => JSON.parse(l) as Record<string, unknown>)
       .filter(l => l['msg'] === 'request' && typeof l['decision'] === 'string' && l['decision'].startsWith('deny:'))
     const reasons = new Set(denies.map(l => l['decision']))
-    for (const r of ['deny:no-credentials', 'deny:mismatch', 'deny:unknown', 'deny:malformed', 'deny:revoked', 'deny:expired', 'deny:project-not-covered', 'deny:project-unknown', 'deny:scope', 'deny:role', 'deny:scope-and-role']) {
+    for (const r of ['deny:no-credentials', 'deny:mismatch', 'deny:unknown', 'deny:malformed', 'deny:revoked', 'deny:expired', 'deny:project-not-covered', 'deny:project-unknown', 'deny:scope', 'deny:role', 'deny:scope-and-role', 'deny:blank-username']) {
       t.ok(reasons.has(r), r)
     }
     const refusedTokens = denies.filter(l => /^deny:(mismatch|unknown|malformed|revoked|expired)$/.test(l['decision'] as string))
