@@ -115,7 +115,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       if (!res.writableEnded) fail('upstream request failed', error)
     })
     upstream.on('response', (answer: IncomingMessage) => {
-      const headers: OutgoingHttpHeaders = Object.create(null)
+      const headers = Object.create(null) as OutgoingHttpHeaders
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
       }
