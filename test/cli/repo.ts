@@ -58,7 +58,7 @@ t.test('bad input: one sentence, nothing changes', async t => {
     ['not a repository', ['repo', 'create', 'acme/junk'], 3, /already exists but is not a bare git repository/],
     ['missing path', ['repo', 'create'], 2, /missing required argument 'path'/],
     ['unknown repo option', ['repo', 'list', '--all'], 2, /unknown option '--all'; see "gitward repo list --help"/],
-    ['no command', [], 2, /"gitward" needs a command: repo, token, group, audit, [a-z, -]*\bserve\b[a-z, -]* or [a-z-]+;/],
+    ['no command', [], 2, /"gitward" needs a command: repo, token, group, [a-z, -]*\bserve\b[a-z, -]* or [a-z-]+;/],
     ['unknown command', ['tokens'], 2, /unknown command 'tokens'/],
   ]
   const before = counts(db)
