@@ -8,6 +8,7 @@
 import { pino, type Logger as PinoLogger } from 'pino'
 import { makeLineRedactor, makeStringRedactor, redactValue, type StringRedactor } from './redact.js'
 import type { Clock } from '../clock.js'
+import { createIsoTime } from './iso-time.js'
 
 export type Level = 'debug' | 'info' | 'warn' | 'error'
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error']
@@ -43,11 +44,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const scrub = makeStringRedactor(patterns)
   const scrubLine = makeLineRedactor(patterns)
   const { clock } = options
+  const isoTime = createIsoTime()
   const root = pino(
     {
       level: options.level ?? 'info',
       base: null,
-      timestamp: () => `,"time":"${new Date(clock.now()).toISOString()}"`,
+      timestamp: () => `,"time":"${isoTime(clock.now())}"`,
       formatters: { level: label => ({ level: label }) },
       // Errors arrive here already turned into scrubbed plain objects.
       serializers: { err: (value: unknown) => value },
