@@ -3,12 +3,13 @@
 // fork() in Node's child_process.spawn does: fork copies the page tables of
 // the whole gateway, posix_spawn copies none.
 //
-// spawn(file, argv, envp, cwd, onExit) -> [pid, stdinFd, stdoutFd, stderrFd]
-//   file   absolute path of the program (no PATH lookup here)
-//   argv   array of strings, argv[0] included
-//   envp   array of "NAME=value" strings: the whole environment, nothing inherited
-//   cwd    working directory of the child
-//   onExit called once with (exitCode, signal) after the child is reaped
+// spawn(file, argv, envp, cwd, onSpawned, onExit) -> [stdinFd, stdoutFd, stderrFd]
+//   file      absolute path of the program (no PATH lookup here)
+//   argv      array of strings, argv[0] included
+//   envp      array of "NAME=value" strings: the whole environment, nothing inherited
+//   cwd       working directory of the child
+//   onSpawned called once with (error, pid) when the child runs or failed to start
+//   onExit    called once with (exitCode, signal) after the child is reaped
 // The child gets its own process group (so one signal reaches everything it
 // starts), default signal dispositions and an empty signal mask (Node ignores
 // SIGPIPE, which a child must not inherit), and three fresh pipes as stdio.
@@ -134,76 +135,65 @@ static void on_pidfd(uv_poll_t* poll, int status, int events) {
   uv_close((uv_handle_t*)poll, on_closed);
 }
 
-static napi_value spawn_child(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value args[5];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc != 5) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, onExit)");
-    return NULL;
-  }
-  napi_valuetype type;
-  napi_typeof(env, args[4], &type);
-  if (type != napi_function) {
-    napi_throw_type_error(env, NULL, "onExit must be a function");
-    return NULL;
-  }
-  char* file = copy_string(env, args[0]);
-  char* cwd = copy_string(env, args[3]);
-  char** argv = copy_list(env, args[1]);
-  char** envp = copy_list(env, args[2]);
-  napi_value out = NULL;
-  int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+// One spawn in flight: made on the main thread, run on a libuv worker
+// thread (posix_spawn suspends its calling thread until the child has
+// exec'd; on a busy machine that can take milliseconds, which must not be
+// the event loop's), finished on the main thread.
+typedef struct {
+  napi_async_work work;
+  napi_env env;
+  napi_ref on_spawned;
+  napi_ref on_exit;
+  char* file;
+  char* cwd;
+  char** argv;
+  char** envp;
+  int child_end[3];  // closed by complete()
+  pid_t pid;
+  int error;         // errno of a failed step, 0 when the child runs
+  const char* step;
+  int pidfd;
+} job_t;
+
+static void free_job(job_t* job) {
+  free(job->file);
+  free(job->cwd);
+  free_list(job->argv);
+  free_list(job->envp);
+  free(job);
+}
+
+static void execute_spawn(napi_env env, void* data) {
+  (void)env;
+  job_t* job = data;
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
-  int have_actions = 0, have_attr = 0;
-  pid_t pid = -1;
-  int pidfd = -1;
-
-  if (file == NULL || cwd == NULL || argv == NULL || envp == NULL || argv[0] == NULL) {
-    napi_throw_type_error(env, NULL, "file, argv, envp and cwd must be strings without NUL bytes");
-    goto done;
-  }
-  for (int i = 0; i < 3; i++) {
-    if (pipe2(pipes[i], O_CLOEXEC) != 0) {
-      throw_errno(env, "pipe2", errno);
-      goto done;
-    }
-  }
-  // The child's end of each pipe, moved onto 0, 1 and 2. A pipe end that is
-  // itself 0-2 (stdio closed in gitward) would be clobbered by another dup2.
-  int child_end[3] = {pipes[0][0], pipes[1][1], pipes[2][1]};
-  for (int i = 0; i < 3; i++) {
-    for (int j = 0; j < 2; j++) {
-      if (pipes[i][j] <= 2) {
-        throw_errno(env, "pipe2 returned a standard descriptor", EBADF);
-        goto done;
-      }
-    }
-  }
   int err = posix_spawn_file_actions_init(&actions);
   if (err != 0) {
-    throw_errno(env, "posix_spawn_file_actions_init", err);
-    goto done;
+    job->error = err;
+    job->step = "posix_spawn_file_actions_init";
+    return;
   }
-  have_actions = 1;
-  for (int i = 0; i < 3 && err == 0; i++) err = posix_spawn_file_actions_adddup2(&actions, child_end[i], i);
-  if (err == 0) err = posix_spawn_file_actions_addchdir_np(&actions, cwd);
+  for (int i = 0; i < 3 && err == 0; i++) err = posix_spawn_file_actions_adddup2(&actions, job->child_end[i], i);
+  if (err == 0) err = posix_spawn_file_actions_addchdir_np(&actions, job->cwd);
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 34)
   // Stronger than close-on-exec: a descriptor someone opened without
   // O_CLOEXEC (or inherited from gitward's own parent) does not reach git.
   if (err == 0) err = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 #endif
   if (err != 0) {
-    throw_errno(env, "posix_spawn_file_actions", err);
-    goto done;
+    posix_spawn_file_actions_destroy(&actions);
+    job->error = err;
+    job->step = "posix_spawn_file_actions";
+    return;
   }
   err = posix_spawnattr_init(&attr);
   if (err != 0) {
-    throw_errno(env, "posix_spawnattr_init", err);
-    goto done;
+    posix_spawn_file_actions_destroy(&actions);
+    job->error = err;
+    job->step = "posix_spawnattr_init";
+    return;
   }
-  have_attr = 1;
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
@@ -211,67 +201,169 @@ static napi_value spawn_child(napi_env env, napi_callback_info info) {
   if (err == 0) err = posix_spawnattr_setpgroup(&attr, 0);
   if (err == 0) err = posix_spawnattr_setsigdefault(&attr, &all);
   if (err == 0) err = posix_spawnattr_setsigmask(&attr, &none);
+  if (err == 0) {
+    err = posix_spawn(&job->pid, job->file, &actions, &attr, job->argv, job->envp);
+    if (err != 0) job->step = "posix_spawn";
+  } else {
+    job->step = "posix_spawnattr";
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (err != 0) {
-    throw_errno(env, "posix_spawnattr", err);
-    goto done;
+    job->error = err;
+    job->pid = -1;
+    return;
   }
-  err = posix_spawn(&pid, file, &actions, &attr, argv, envp);
-  if (err != 0) {
-    pid = -1;
-    throw_errno(env, "posix_spawn", err);
-    goto done;
+  job->pidfd = (int)syscall(SYS_pidfd_open, job->pid, 0);
+  if (job->pidfd < 0) {
+    job->error = errno;
+    job->step = "pidfd_open";
+    kill(job->pid, SIGKILL);
+    waitpid(job->pid, NULL, 0);
+    job->pid = -1;
   }
-  pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0) {
-    int e = errno;
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    throw_errno(env, "pidfd_open", e);
-    goto done;
+}
+
+static void complete_spawn(napi_env env, napi_status status, void* data) {
+  job_t* job = data;
+  for (int i = 0; i < 3; i++) close(job->child_end[i]);
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value callback, global, argv[2], result;
+  napi_get_reference_value(env, job->on_spawned, &callback);
+  napi_get_global(env, &global);
+  if (status != napi_ok && job->error == 0) {
+    job->error = ECANCELED;
+    job->step = "async work";
   }
-  child_t* child = calloc(1, sizeof(child_t));
+  child_t* child = NULL;
   uv_loop_t* loop = NULL;
-  napi_value name;
-  if (child == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &child->poll, pidfd) != 0) {
-    free(child);
-    close(pidfd);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    throw_errno(env, "uv_poll_init", ENOMEM);
-    goto done;
+  if (job->error == 0) {
+    child = calloc(1, sizeof(child_t));
+    if (child == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &child->poll, job->pidfd) != 0) {
+      free(child);
+      child = NULL;
+      close(job->pidfd);
+      kill(job->pid, SIGKILL);
+      waitpid(job->pid, NULL, 0);
+      job->error = ENOMEM;
+      job->step = "uv_poll_init";
+    }
   }
-  child->pid = pid;
-  child->pidfd = pidfd;
-  child->env = env;
-  napi_create_reference(env, args[4], 1, &child->on_exit);
+  if (child != NULL) {
+    napi_value name;
+    child->pid = job->pid;
+    child->pidfd = job->pidfd;
+    child->env = env;
+    child->on_exit = job->on_exit;  // ownership moves to the child
+    job->on_exit = NULL;
+    napi_create_string_utf8(env, "gitward:posix-spawn", NAPI_AUTO_LENGTH, &name);
+    napi_async_init(env, NULL, name, &child->async);
+    uv_poll_start(&child->poll, UV_READABLE, on_pidfd);
+    napi_get_null(env, &argv[0]);
+    napi_create_int32(env, job->pid, &argv[1]);
+  } else {
+    char message[256];
+    char code[32];
+    snprintf(message, sizeof message, "%s: %s", job->step, strerror(job->error));
+    snprintf(code, sizeof code, "E%d", job->error);
+    napi_value msg, codev;
+    napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &codev);
+    napi_create_error(env, codev, msg, &argv[0]);
+    napi_value errno_value;
+    napi_create_int32(env, job->error, &errno_value);
+    napi_set_named_property(env, argv[0], "errno", errno_value);
+    napi_get_null(env, &argv[1]);
+  }
+  napi_call_function(env, global, callback, 2, argv, &result);
+  napi_delete_reference(env, job->on_spawned);
+  if (job->on_exit != NULL) napi_delete_reference(env, job->on_exit);
+  napi_delete_async_work(env, job->work);
+  napi_close_handle_scope(env, scope);
+  free_job(job);
+}
+
+// spawn(file, argv, envp, cwd, onSpawned, onExit) -> [stdin, stdout, stderr]
+// The pipes exist at once; the child is started on a worker thread and
+// onSpawned(error, pid) is called on the main thread when it runs (or did
+// not start), onExit(code, signal) once it has exited and been reaped.
+static napi_value spawn_child(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value args[6];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  napi_valuetype t4, t5;
+  if (argc != 6 || napi_typeof(env, args[4], &t4) != napi_ok || napi_typeof(env, args[5], &t5) != napi_ok ||
+      t4 != napi_function || t5 != napi_function) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, onSpawned, onExit)");
+    return NULL;
+  }
+  job_t* job = calloc(1, sizeof(job_t));
+  if (job == NULL) {
+    throw_errno(env, "calloc", ENOMEM);
+    return NULL;
+  }
+  job->pidfd = -1;
+  job->file = copy_string(env, args[0]);
+  job->cwd = copy_string(env, args[3]);
+  job->argv = copy_list(env, args[1]);
+  job->envp = copy_list(env, args[2]);
+  if (job->file == NULL || job->cwd == NULL || job->argv == NULL || job->envp == NULL || job->argv[0] == NULL) {
+    free_job(job);
+    napi_throw_type_error(env, NULL, "file, argv, envp and cwd must be strings without NUL bytes");
+    return NULL;
+  }
+  int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+  for (int i = 0; i < 3; i++) {
+    if (pipe2(pipes[i], O_CLOEXEC) != 0) {
+      int e = errno;
+      for (int k = 0; k < 3; k++)
+        for (int j = 0; j < 2; j++)
+          if (pipes[k][j] >= 0) close(pipes[k][j]);
+      free_job(job);
+      throw_errno(env, "pipe2", e);
+      return NULL;
+    }
+  }
+  // A pipe end that is itself 0-2 (stdio closed in gitward) would be
+  // clobbered by another dup2 in the child.
+  for (int i = 0; i < 3; i++) {
+    for (int j = 0; j < 2; j++) {
+      if (pipes[i][j] <= 2) {
+        for (int k = 0; k < 3; k++)
+          for (int m = 0; m < 2; m++) close(pipes[k][m]);
+        free_job(job);
+        throw_errno(env, "pipe2 returned a standard descriptor", EBADF);
+        return NULL;
+      }
+    }
+  }
+  job->child_end[0] = pipes[0][0];
+  job->child_end[1] = pipes[1][1];
+  job->child_end[2] = pipes[2][1];
+  job->env = env;
+  napi_create_reference(env, args[4], 1, &job->on_spawned);
+  napi_create_reference(env, args[5], 1, &job->on_exit);
+  napi_value name;
   napi_create_string_utf8(env, "gitward:posix-spawn", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &child->async);
-  uv_poll_start(&child->poll, UV_READABLE, on_pidfd);
-
-  // The parent keeps the other ends; the child's ends are closed below.
-  napi_value result[4];
-  napi_create_int32(env, pid, &result[0]);
-  napi_create_int32(env, pipes[0][1], &result[1]);
-  napi_create_int32(env, pipes[1][0], &result[2]);
-  napi_create_int32(env, pipes[2][0], &result[3]);
-  napi_create_array_with_length(env, 4, &out);
-  for (uint32_t i = 0; i < 4; i++) napi_set_element(env, out, i, result[i]);
-  close(pipes[0][0]);
-  close(pipes[1][1]);
-  close(pipes[2][1]);
-  pipes[0][1] = pipes[1][0] = pipes[2][0] = -1;
-  pipes[0][0] = pipes[1][1] = pipes[2][1] = -1;
-
-done:
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 2; j++)
-      if (pipes[i][j] >= 0) close(pipes[i][j]);
-  if (have_actions) posix_spawn_file_actions_destroy(&actions);
-  if (have_attr) posix_spawnattr_destroy(&attr);
-  free(file);
-  free(cwd);
-  free_list(argv);
-  free_list(envp);
+  if (napi_create_async_work(env, NULL, name, execute_spawn, complete_spawn, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    for (int k = 0; k < 3; k++)
+      for (int m = 0; m < 2; m++) close(pipes[k][m]);
+    napi_delete_reference(env, job->on_spawned);
+    napi_delete_reference(env, job->on_exit);
+    free_job(job);
+    throw_errno(env, "napi_queue_async_work", EAGAIN);
+    return NULL;
+  }
+  napi_value out, fd;
+  napi_create_array_with_length(env, 3, &out);
+  napi_create_int32(env, pipes[0][1], &fd);
+  napi_set_element(env, out, 0, fd);
+  napi_create_int32(env, pipes[1][0], &fd);
+  napi_set_element(env, out, 1, fd);
+  napi_create_int32(env, pipes[2][0], &fd);
+  napi_set_element(env, out, 2, fd);
   return out;
 }
 

@@ -25,13 +25,19 @@ import path from 'node:path'
 export type SpawnFunction = typeof nodeSpawn
 
 interface NativeSpawn {
+  /**
+   * Makes the three pipes at once and starts the child on a libuv worker
+   * thread: posix_spawn holds its calling thread until the child has
+   * exec'd, which on a busy machine can take milliseconds.
+   */
   spawn(
     file: string,
     argv: string[],
     envp: string[],
     cwd: string,
+    onSpawned: (error: (Error & { errno?: number }) | null, pid: number | null) => void,
     onExit: (code: number | null, signal: number) => void,
-  ): [pid: number, stdin: number, stdout: number, stderr: number]
+  ): [stdin: number, stdout: number, stderr: number]
 }
 
 export type NativeSpawnLoad = { ok: true; native: NativeSpawn } | { ok: false; reason: string }
@@ -59,7 +65,8 @@ for (const [name, number] of Object.entries(osConstants.signals)) SIGNAL_NAMES[n
  * pipes have closed, as with child_process.
  */
 class PosixChild extends EventEmitter {
-  readonly pid: number
+  /** Known once the child runs ('spawn'), as with child_process. */
+  pid: number | undefined = undefined
   readonly stdin: Socket
   readonly stdout: Socket
   readonly stderr: Socket
@@ -68,13 +75,28 @@ class PosixChild extends EventEmitter {
   killed = false
   private pending = 4
 
-  constructor(pid: number, fds: [number, number, number]) {
+  constructor(fds: [number, number, number]) {
     super()
-    this.pid = pid
     this.stdin = new Socket({ fd: fds[0], readable: false, writable: true })
     this.stdout = new Socket({ fd: fds[1], readable: true, writable: false })
     this.stderr = new Socket({ fd: fds[2], readable: true, writable: false })
     for (const stream of [this.stdin, this.stdout, this.stderr]) stream.once('close', () => this.settle())
+  }
+
+  onSpawned(error: (Error & { errno?: number }) | null, pid: number | null): void {
+    if (error !== null || pid === null) {
+      // As child_process reports a failed start: 'error', then the end.
+      const failure: Error & { errno?: number; syscall?: string } = error ?? new Error('posix_spawn failed')
+      failure.syscall = 'spawn'
+      this.emit('error', failure)
+      this.stdin.destroy()
+      this.stdout.destroy()
+      this.stderr.destroy()
+      this.onExit(-(failure.errno ?? 1), 0)
+      return
+    }
+    this.pid = pid
+    this.emit('spawn')
   }
 
   onExit(code: number | null, signal: number): void {
@@ -87,7 +109,7 @@ class PosixChild extends EventEmitter {
   }
 
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
-    if (this.pending === 0 || this.exitCode !== null || this.signalCode !== null) return false
+    if (this.pid === undefined || this.exitCode !== null || this.signalCode !== null) return false
     try {
       process.kill(this.pid, signal)
       this.killed = true
@@ -171,24 +193,23 @@ export function createPosixSpawn(options: PosixSpawnOptions): SpawnFunction {
       const value = env[name]
       if (value !== undefined) envp.push(`${name}=${value}`)
     }
+    let fds: [number, number, number]
     let child: PosixChild | null = null
-    let early: { code: number | null; signal: number } | null = null
-    let ids: [number, number, number, number]
     try {
-      ids = native.spawn(program, [file, ...args], envp, cwd, (code, signal) => {
-        if (child === null) early = { code, signal }
-        else child.onExit(code, signal)
-      })
+      fds = native.spawn(
+        program,
+        [file, ...args],
+        envp,
+        cwd,
+        (error, pid) => child?.onSpawned(error, pid),
+        (code, signal) => child?.onExit(code, signal),
+      )
     } catch (err) {
       resolved.delete(key)
       return fall(`posix_spawn failed (${(err as Error).message})`, file, args, spawnOptions)
     }
-    child = new PosixChild(ids[0], [ids[1], ids[2], ids[3]])
-    if (early !== null) {
-      const { code, signal } = early
-      const c = child
-      process.nextTick(() => c.onExit(code, signal))
-    }
+    // Both callbacks come from later turns of the event loop, never before this.
+    child = new PosixChild(fds)
     return child as unknown as ChildProcess
   }
   return spawn as SpawnFunction

@@ -18,6 +18,7 @@ export class ProcessGroup {
   readonly exited: Promise<ProcessExit>
   #exited = false
   #stopping = false
+  #waitingForPid = false
 
   constructor(
     private readonly child: ChildProcess,
@@ -44,7 +45,17 @@ export class ProcessGroup {
    */
   stop(): void {
     const pid = this.child.pid
-    if (this.#stopping || this.#exited || pid === undefined) return
+    if (this.#stopping || this.#exited) return
+    if (pid === undefined) {
+      // Started on a worker thread (posix-spawn.ts): no pid until it runs,
+      // so it is stopped the moment it does. A start that fails ends in
+      // 'close' instead, and there is nothing to stop.
+      if (!this.#waitingForPid) {
+        this.#waitingForPid = true
+        this.child.once('spawn', () => this.stop())
+      }
+      return
+    }
     this.#stopping = true
     this.#signal(pid, 'SIGTERM')
     const timer = setTimeout(() => {

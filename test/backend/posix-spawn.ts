@@ -9,6 +9,7 @@ import { openSync, closeSync, writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { chooseSpawn, createPosixSpawn, loadNativeSpawn } from '../../src/backend/posix-spawn.js'
 import { createEmbeddedBackend } from '../../src/backend/embedded-backend.js'
+import { ProcessGroup } from '../../src/backend/process-group.js'
 import { findHttpBackendProgram } from '../../src/backend/http-backend-program.js'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
@@ -92,6 +93,7 @@ t.test('reports the exit code and a terminating signal by name', async t => {
 
 t.test('the child leads its own process group, so one signal reaches everything it starts', async t => {
   const child = spawn('sh', ['-c', 'sleep 30 & echo "$$ $(ps -o pgid= -p $$)"; wait'], PIPES)
+  await new Promise(resolve => child.once('spawn', resolve))
   let first = ''
   await new Promise<void>(resolve => child.stdout?.once('data', (c: Buffer) => {
     first = c.toString()
@@ -104,6 +106,24 @@ t.test('the child leads its own process group, so one signal reaches everything 
   process.kill(-(child.pid as number), 'SIGTERM')
   const out = await done
   t.equal(out.signal, 'SIGTERM')
+})
+
+t.test('a process group stopped before its pid is known is stopped as soon as it runs', async t => {
+  const child = spawn('sh', ['-c', 'sleep 30 & wait'], PIPES)
+  t.equal(child.pid, undefined, 'the start happens on a worker thread')
+  const group = new ProcessGroup(child, 5000)
+  group.stop()
+  const exit = await group.exited
+  t.equal(exit.signal, 'SIGTERM')
+})
+
+t.test('a start that fails on the worker thread is an error, then the end, like child_process', async t => {
+  const child = spawn('true', [], { ...PIPES, cwd: '/no/such/directory/for/gitward' })
+  const error = await new Promise<NodeJS.ErrnoException>(resolve => child.once('error', resolve))
+  t.match(error.message, /No such file or directory/)
+  t.equal(error.syscall, 'spawn')
+  await new Promise(resolve => child.once('close', resolve))
+  t.equal(child.pid, undefined)
 })
 
 t.test('signals gitward ignores (SIGPIPE) are back to their defaults in the child, and none is blocked', async t => {
@@ -175,7 +195,7 @@ t.test('a clone and a push through the embedded backend started with posix_spawn
     httpBackendProgram: program,
     spawn: ((file: string, args: readonly string[], options: SpawnOptions) => {
       const child = spawn(file, args, options)
-      started.push(child.pid ?? -1)
+      child.once('spawn', () => started.push(child.pid ?? -1))
       return child
     }) as typeof nodeSpawn,
   })
