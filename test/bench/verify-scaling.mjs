@@ -79,7 +79,7 @@ export async function measureVerification({ dir, sizes, calls, rounds, log }) {
       for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true })
       const store = await openSqliteStore({ file, clock: systemClock, busyTimeoutMs: 5000 })
       setups.push({ size, store })
-      await store.createProject({ path: PROJECT, visibility: 'private' }, { actor: ACTOR, action: 'project.created', target: PROJECT, details: {} })
+      await store.createProject({ path: PROJECT, visibility: 'private', defaultBranch: null, defaultBranchProtection: 'none' }, { actor: ACTOR, action: 'project.created', target: PROJECT, details: {} })
       const minted = await mintToken(
         { store, hasher, random: randomBytes, tokenPrefix: config.token_prefix },
         { name: 'measured', target: { kind: 'project', path: PROJECT }, role: 'developer', scopes: ['read_repository'], expiresAt: null },
