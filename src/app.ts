@@ -271,7 +271,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     })
     const gate = createGate({
       clientGitSlots,
-      store,
+      findProject: path => store.findProject(path),
       verifier,
       bans,
       lastUsed,

@@ -7,11 +7,11 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { classify } from '../git/classify.js'
 import { parseCredentials } from '../auth/credentials.js'
-import { decide, type TokenCheck } from '../access/policy.js'
+import type { TokenCheck } from '../access/policy.js'
+import { authorize, type FindProject } from '../access/authorize.js'
 import type { TokenVerifier } from '../auth/token-verifier.js'
 import type { BanList } from '../auth/ban-list.js'
 import type { LastUsedRecorder } from '../auth/last-used-recorder.js'
-import type { Store } from '../store/store.js'
 import type { Logger } from '../log/logger.js'
 import type { Clock } from '../clock.js'
 import { isGitwardError } from '../errors.js'
@@ -32,7 +32,8 @@ import { assertNever } from '../assert-never.js'
 import type { ConcurrencyLimiter } from '../limits/concurrency-limiter.js'
 
 export interface GateOptions {
-  store: Pick<Store, 'findProject'>
+  /** The project lookup of the authorization step (the store's findProject). */
+  findProject: FindProject
   verifier: TokenVerifier
   bans: BanList
   lastUsed: LastUsedRecorder
@@ -217,11 +218,8 @@ export function createGate(o: GateOptions): Gate {
     // window, so "wrong, wrong, right" repeated for ever still bans.
     if (check.kind === 'valid') facts.tokenId = check.token.id
 
-    // A refused token is a 401 whatever the project is (see decide), so a
-    // flood of invented or mistyped tokens costs no database read at all.
-    const project = check.kind === 'refused' ? undefined : await o.store.findProject(c.project)
+    const { decision, project } = await authorize({ access: c.access, projectPath: c.project, credential: check }, o.findProject)
     facts.registeredProject = project?.path
-    const decision = decide({ access: c.access, projectPath: c.project, project, credential: check })
     if (!decision.allow) {
       // The policy's reason already names a refused token's refusal (revoked, expired, …).
       return refuse(decision.status, decision.message, `deny:${decision.reason}`, { challenge: decision.challenge })

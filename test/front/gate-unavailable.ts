@@ -40,7 +40,7 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
   const bans = new InMemoryBanList({ enabled: true, maxFailures: 1, windowMs: 60_000, banMs: 60_000, allowlist: [], clock })
   const gate = createGate({
     clientGitSlots: createConcurrencyLimiter({ maxConcurrent: 10, queueTimeoutMs: 1000, maxConcurrentPerKey: 2 }),
-    store: { findProject: where === 'project' ? fail : async () => ({ id: 1, path: 'acme/app', visibility: 'private', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none' }) },
+    findProject: where === 'project' ? fail : async () => ({ id: 1, path: 'acme/app', visibility: 'private', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none' }),
     verifier,
     bans,
     lastUsed: new LastUsedRecorder({ store: { recordTokenUse: async () => {} }, clock, logger: silentLogger, flushEveryMs: 1000 }),
