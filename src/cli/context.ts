@@ -3,13 +3,46 @@
 import type { Command } from 'commander'
 import { createAdmin, type Admin } from '../admin/admin.js'
 import type { Actor } from '../model/audit.js'
-import type { AdminConfig, CliDeps } from './deps.js'
+import type { Hasher } from '../auth/hasher.js'
+import type { RandomBytes } from '../auth/token-format.js'
+import type { Clock } from '../clock.js'
+import type { Config, ConfigSources } from '../config/load.js'
+import type { Logger } from '../log/logger.js'
+import type { RunGit } from '../repo/run-git.js'
+import type { Store } from '../store/store.js'
 import type { CliIo } from './io.js'
+import type { SignalSource } from './signals.js'
 import { administrator, parseReason } from './administrator.js'
 import { DEFAULT_TOKEN_PREFIX, tokenPatterns } from '../auth/token-format.js'
 
 /** Adds one command (or a group of subcommands) to the program. */
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void
+
+/** The configuration keys the administrative commands read. */
+export type AdminConfig = Pick<
+  Config,
+  'db' | 'repos' | 'token_prefix' | 'bcrypt_cost' | 'default_branch' | 'default_branch_protection'
+>
+
+/**
+ * What the CLI needs from the outside world. The production defaults are in
+ * deps.ts; tests replace any of them through run(argv, io, deps).
+ */
+export interface CliDeps {
+  clock: Clock
+  random: RandomBytes
+  /** The OS user recorded as the actor in the audit trail. */
+  userName: () => string
+  loadConfig: (sources: ConfigSources) => Config
+  /** `file` is the db setting: a SQLite file or a postgres:// connection string. */
+  openStore: (options: { file: string; clock: Clock; busyTimeoutMs: number; logger?: Logger }) => Promise<Store>
+  hasher: (cost: number) => Hasher
+  runGit: (env: CliIo['env']) => RunGit
+  /** Extra commands added after the built-in ones. */
+  commands: readonly CommandRegistrar[]
+  /** Process signals for `serve` (SIGTERM/SIGINT stop, SIGHUP reloads TLS). */
+  signals: SignalSource
+}
 
 /**
  * An administrator's command waits this long for a busy database before
@@ -25,7 +58,7 @@ export interface CliContext {
    * The configuration for `command`: file < GITWARD_* env < --db/--repos/
    * --config (global options) < `flags` (command-specific, keyed by config key).
    */
-  config(command: Command, flags?: Record<string, string | undefined>): AdminConfig
+  config(command: Command, flags?: Record<string, string | undefined>): Config
   /**
    * Open the store, run `fn` with the administrative use cases bound to it,
    * close the store (also on failure).

@@ -2,43 +2,15 @@
 // Tests replace any of them through run(argv, io, deps).
 import { randomBytes } from 'node:crypto'
 import { userInfo } from 'node:os'
-import { bcryptHasher, type Hasher } from '../auth/hasher.js'
-import type { RandomBytes } from '../auth/token-format.js'
-import { systemClock, type Clock } from '../clock.js'
-import { loadConfig, type ConfigSources } from '../config/load.js'
-import { execFileGit, type RunGit } from '../repo/run-git.js'
+import { bcryptHasher } from '../auth/hasher.js'
+import { systemClock } from '../clock.js'
+import { loadConfig } from '../config/load.js'
+import { execFileGit } from '../repo/run-git.js'
 import { openStore } from '../store/open-store.js'
-import type { Store } from '../store/store.js'
-import type { CliIo } from './io.js'
-import type { CommandRegistrar } from './context.js'
-import { processSignals, type SignalSource } from './commands/serve.js'
+import type { CliDeps } from './context.js'
+import { processSignals } from './signals.js'
 
-/** The configuration keys the administrative commands read. */
-export interface AdminConfig {
-  readonly db: string
-  readonly repos: string | null
-  readonly token_prefix: string
-  readonly bcrypt_cost: number
-  readonly default_branch: string
-  /** One of DEFAULT_BRANCH_PROTECTIONS; the config loader has checked it. */
-  readonly default_branch_protection: string
-}
-
-export interface CliDeps {
-  clock: Clock
-  random: RandomBytes
-  /** The OS user recorded as the actor in the audit trail. */
-  userName: () => string
-  loadConfig: (sources: ConfigSources) => AdminConfig
-  /** `file` is the db setting: a SQLite file or a postgres:// connection string. */
-  openStore: (options: { file: string; clock: Clock; busyTimeoutMs: number }) => Promise<Store>
-  hasher: (cost: number) => Hasher
-  runGit: (env: CliIo['env']) => RunGit
-  /** Extra commands added after the built-in ones. */
-  commands: readonly CommandRegistrar[]
-  /** Process signals for `serve` (SIGTERM/SIGINT stop, SIGHUP reloads TLS). */
-  signals: SignalSource
-}
+export type { AdminConfig, CliDeps } from './context.js'
 
 function osUser(): string {
   try {
@@ -55,7 +27,8 @@ export function defaultCliDeps(): CliDeps {
     random: randomBytes,
     userName: osUser,
     loadConfig,
-    openStore: options => openStore({ db: options.file, clock: options.clock, busyTimeoutMs: options.busyTimeoutMs }),
+    openStore: options =>
+      openStore({ db: options.file, clock: options.clock, busyTimeoutMs: options.busyTimeoutMs, ...(options.logger === undefined ? {} : { logger: options.logger }) }),
     hasher: bcryptHasher,
     runGit: env => execFileGit({ env }),
     commands: [],

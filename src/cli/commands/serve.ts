@@ -1,51 +1,29 @@
 // `gitward serve`: load the config, start the app, print where it listens and
 // what to do next, then run until SIGTERM/SIGINT (graceful stop, exit 0).
 // SIGHUP reloads the TLS certificate and key.
-import { randomBytes } from 'node:crypto'
+//
+// Everything it needs comes through the CliContext like every other
+// command: the configuration (ctx.config), the clock, the random source, the
+// store opener and the signals (ctx.deps).
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import type { CommandRegistrar } from '../context.js'
+import { CLI_BUSY_TIMEOUT_MS, type CliContext, type CommandRegistrar } from '../context.js'
 import { GitwardError } from '../../errors.js'
 import { makeDirectories } from '../../make-directories.js'
-import { loadConfig, type Config } from '../../config/load.js'
+import type { Config } from '../../config/load.js'
 import { createLogger, type Logger } from '../../log/logger.js'
 import { createLineBatcher } from '../../log/line-batcher.js'
 import { startApp, type App } from '../../app.js'
-import type { Clock } from '../../clock.js'
-import { isPostgresUrl, openStore } from '../../store/open-store.js'
+import { isPostgresUrl } from '../../store/open-store.js'
 import { describeServer } from '../../store/postgres/url.js'
 import { tokenPatterns } from '../../auth/token-format.js'
 
-export interface ServeIo {
-  stdout(s: string): void
-  stderr(s: string): void
-  env: Record<string, string | undefined>
-  cwd: string
-}
-
-export type Signal = 'SIGTERM' | 'SIGINT' | 'SIGHUP'
-export interface SignalSource {
-  on(signal: Signal, handler: () => void): void
-  off(signal: Signal, handler: () => void): void
-}
-
-export interface ServeDeps {
-  clock: Clock
-  signals: SignalSource
+export interface ServeOptions {
+  /** --init: create the database and the repositories root first. */
+  init: boolean
   /** Called once the server listens (tests use it to learn the port). */
   onListening?: (app: App) => void
-}
-
-export interface ServeFlags {
-  listen?: string
-  repos?: string
-  upstream?: string
-  db?: string
-  config?: string
-  tlsCert?: string
-  tlsKey?: string
-  init?: boolean
 }
 
 function nextSteps(config: Config, url: string, cwd: string): string {
@@ -69,20 +47,8 @@ function nextSteps(config: Config, url: string, cwd: string): string {
   ].join('\n')
 }
 
-export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Promise<number> {
-  const config = loadConfig({
-    flags: {
-      listen: flags.listen,
-      repos: flags.repos,
-      upstream: flags.upstream,
-      db: flags.db,
-      config: flags.config,
-      tls_cert: flags.tlsCert,
-      tls_key: flags.tlsKey,
-    },
-    env: io.env,
-    cwd: io.cwd,
-  })
+export async function serve(ctx: CliContext, config: Config, options: ServeOptions): Promise<number> {
+  const { io, deps } = ctx
   // One write per turn of the event loop, not one per line (docs/performance.md).
   const lines = createLineBatcher(s => io.stdout(s))
   const logger: Logger = createLogger({
@@ -92,11 +58,11 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
     secretPatterns: tokenPatterns(config.token_prefix),
   })
 
-  if (flags.init === true) {
+  if (options.init) {
     // First run: create the database (opening a SQLite file makes its
     // directory, 0700, and the file, 0600; a PostgreSQL database exists
     // already and opening it sets up its schema), then the repositories root.
-    const store = await openStore({ db: config.db, clock: deps.clock, logger, busyTimeoutMs: 5000 })
+    const store = await deps.openStore({ file: config.db, clock: deps.clock, busyTimeoutMs: CLI_BUSY_TIMEOUT_MS, logger })
     await store.close()
     if (config.upstream === null) {
       try {
@@ -111,7 +77,7 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
     }
   }
 
-  const app = await startApp({ config, clock: deps.clock, random: randomBytes, logger }).catch((error: unknown) => {
+  const app = await startApp({ config, clock: deps.clock, random: deps.random, logger }).catch((error: unknown) => {
     lines.flush()
     throw error
   })
@@ -121,7 +87,7 @@ export async function serve(flags: ServeFlags, io: ServeIo, deps: ServeDeps): Pr
     upstream: config.upstream ?? 'embedded',
     ...(app.metricsUrl === null ? {} : { metrics: `${app.metricsUrl}/-/metrics` }),
   })
-  deps.onListening?.(app)
+  options.onListening?.(app)
 
   return new Promise<number>(resolve => {
     const stop = (): void => {
@@ -173,15 +139,9 @@ export const registerServeCommand: CommandRegistrar = (program, ctx) => {
         '  $ gitward serve --upstream http://127.0.0.1:8081\n' +
         '\nSignals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the TLS certificate and key.\n',
     )
-    .action(async (_opts: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<ServeFlags>()
-      const code = await serve(flags, ctx.io, { clock: ctx.deps.clock, signals: ctx.deps.signals })
+    .action(async (opts: { listen?: string; upstream?: string; tlsCert?: string; tlsKey?: string; init?: boolean }, command: Command) => {
+      const config = ctx.config(command, { listen: opts.listen, upstream: opts.upstream, tls_cert: opts.tlsCert, tls_key: opts.tlsKey })
+      const code = await serve(ctx, config, { init: opts.init === true })
       if (code !== 0) throw new GitwardError('UPSTREAM_FAILED', 'gitward did not stop cleanly; see the log above.')
     })
 }
-
-export const processSignals: SignalSource = {
-  on: (s, h) => void process.on(s, h),
-  off: (s, h) => void process.off(s, h),
-}
-
