@@ -1,11 +1,18 @@
-// Runs the real bin/gitward (from the built dist/) in a temp directory, with
-// --db and --repos inside it, git isolated from the machine's configuration,
-// and a cheap bcrypt cost. Shared by the tests under test/cli/.
+// Runs the CLI in a temp directory, with --db and --repos inside it, git
+// isolated from the machine's configuration, and a cheap bcrypt cost. Shared
+// by the tests under test/cli/.
+//
+// gitward() calls run(argv, io) in-process: the same program, the same
+// parsing, output and exit codes, without starting node for every command.
+// gitwardProcess() starts the real bin/gitward (from the built dist/), for
+// the few tests that must prove the executable itself.
 import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import type { Test } from 'tap'
+import { memoryIo } from '../../src/cli/io.js'
+import { run } from '../../src/cli/run.js'
 
 export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))
 export const BIN = path.join(ROOT, 'bin', 'gitward')
@@ -29,13 +36,27 @@ export function cliEnv(dir: string, extra: Record<string, string> = {}): Record<
   }
 }
 
-/** Run `node bin/gitward ...args` with cwd `dir`; `--db`/`--repos` point into `dir` unless `raw`. */
-export function gitward(
+const placed = (dir: string, args: readonly string[], raw: boolean | undefined): string[] =>
+  raw === true ? [...args] : ['--db', path.join(dir, 'gitward.db'), '--repos', path.join(dir, 'repos'), ...args]
+
+/** Run the CLI in-process with cwd `dir`; `--db`/`--repos` point into `dir` unless `raw`. */
+export async function gitward(
   dir: string,
   args: readonly string[],
   options: { env?: Record<string, string>; raw?: boolean } = {},
 ): Promise<CliResult> {
-  const where = options.raw === true ? [] : ['--db', path.join(dir, 'gitward.db'), '--repos', path.join(dir, 'repos')]
+  const io = memoryIo(cliEnv(dir, options.env), dir)
+  const code = await run(placed(dir, args, options.raw), io)
+  return { code, stdout: io.out.join(''), stderr: io.err.join('') }
+}
+
+/** Run `node bin/gitward ...args` as a process with cwd `dir` (see gitward for the arguments). */
+export function gitwardProcess(
+  dir: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; raw?: boolean } = {},
+): Promise<CliResult> {
+  const where = placed(dir, [], options.raw)
   return new Promise(resolve => {
     execFile(
       process.execPath,
