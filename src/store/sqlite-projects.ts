@@ -1,45 +1,19 @@
-// The projects table, prepared once. A row whose visibility gitward does
-// not know fails closed rather than being guessed.
+// The projects table, prepared once (rows are read by project-row.ts).
 import type Database from 'better-sqlite3'
-import { GitwardError } from '../errors.js'
 import type { Timestamp } from '../model/dates.js'
 import type { Project } from '../model/project.js'
-import { isDefaultBranchProtection, type DefaultBranchProtection } from '../model/protection.js'
-import { isVisibility, type Visibility } from '../model/visibility.js'
+import type { DefaultBranchProtection } from '../model/protection.js'
+import type { Visibility } from '../model/visibility.js'
 import { sqliteCode } from './sqlite-errors.js'
+import { projectFromRow, type ProjectRow } from './project-row.js'
 
 const COLUMNS = 'id, path, visibility, created_at, default_branch, default_branch_protection'
 
 /** The gate's per-request query: a unique-index lookup. */
 export const FIND_PROJECT_SQL = `SELECT ${COLUMNS} FROM projects WHERE path = ?`
 
-interface ProjectRow {
-  id: number
-  path: string
-  visibility: string
-  created_at: string
-  default_branch: string | null
-  default_branch_protection: string
-}
-
 type InsertParams = { path: string; visibility: string; at: string; defaultBranch: string | null; protection: string }
 
-function projectFromRow(row: ProjectRow): Project {
-  if (!isVisibility(row.visibility)) {
-    throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown visibility; the database was changed outside gitward.`)
-  }
-  if (!isDefaultBranchProtection(row.default_branch_protection)) {
-    throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown default-branch protection; the database was changed outside gitward.`)
-  }
-  return {
-    id: row.id,
-    path: row.path,
-    visibility: row.visibility,
-    createdAt: row.created_at,
-    defaultBranch: row.default_branch,
-    defaultBranchProtection: row.default_branch_protection,
-  }
-}
 
 export class SqliteProjects {
   readonly #find: Database.Statement<[string], ProjectRow>

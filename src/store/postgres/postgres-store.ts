@@ -20,7 +20,6 @@ import type { AuditAction, AuditEntry, AuditNote } from '../../model/audit.js'
 import { timestamp, type Timestamp } from '../../model/dates.js'
 import type { GroupSettings, Project, ProjectTokenCreation } from '../../model/project.js'
 import {
-  isDefaultBranchProtection,
   type DefaultBranchProtection,
   type NewProtectedRef,
   type ProtectedRef,
@@ -28,7 +27,7 @@ import {
   type RuleOwner,
 } from '../../model/protection.js'
 import type { NewToken, TokenRecord } from '../../model/token.js'
-import { isVisibility, type Visibility } from '../../model/visibility.js'
+import type { Visibility } from '../../model/visibility.js'
 import { MIGRATIONS, type Migration } from '../migrations.js'
 import { ancestorGroups, protectedRefFromRow, sameProtection, type ProtectedRefRow } from '../protected-ref-row.js'
 import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
@@ -38,6 +37,7 @@ import { isConnectionError, translatePostgresError } from './errors.js'
 import { ADMIN_WRITE_LOCK } from './locks.js'
 import { migratePostgres } from './migrate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
+import { projectFromRow, type ProjectRow } from '../project-row.js'
 
 export interface PostgresStoreOptions {
   /** postgres:// or postgresql:// connection string. */
@@ -81,15 +81,6 @@ export const POSTGRES_HOT_PATH_SQL = Object.freeze({
   findRefRules: `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs WHERE owner_path = ANY($1::text[])`,
 })
 
-interface ProjectRow {
-  id: number
-  path: string
-  visibility: string
-  created_at: string
-  default_branch: string | null
-  default_branch_protection: string
-}
-
 interface GroupRow {
   path: string
   project_token_creation: string
@@ -105,22 +96,6 @@ interface AuditRow {
   details: Record<string, unknown>
 }
 
-function projectFromRow(row: ProjectRow): Project {
-  if (!isVisibility(row.visibility)) {
-    throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown visibility; the database was changed outside gitward.`)
-  }
-  if (!isDefaultBranchProtection(row.default_branch_protection)) {
-    throw new GitwardError('DB_UNAVAILABLE', `the stored project ${row.path} has an unknown default-branch protection; the database was changed outside gitward.`)
-  }
-  return {
-    id: row.id,
-    path: row.path,
-    visibility: row.visibility,
-    createdAt: row.created_at,
-    defaultBranch: row.default_branch,
-    defaultBranchProtection: row.default_branch_protection,
-  }
-}
 
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value })
 const conflict = <C extends Conflict>(c: C): { ok: false; conflict: C } => ({ ok: false, conflict: c })
