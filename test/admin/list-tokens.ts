@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/clock.js'
 import { listTokens } from '../../src/admin/list-tokens.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
 import { rejectsWithCode as refused } from '../helpers/assertions.js'
-import { addProject, addToken, newToken } from '../helpers/store-fixtures.js'
+import { addProject, addToken, newToken } from '../helpers/store/fixtures.js'
 
 t.test('listing: active means not revoked and not expired, by the server\'s expiry rule', async t => {
   const clock = new ManualClock(new Date('2026-06-15T12:00:00Z'))

@@ -12,7 +12,7 @@ import { rotateToken } from '../../src/admin/rotate-token.js'
 import { GitwardError } from '../../src/errors.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
 import { setProjectTokenCreation } from '../../src/admin/group-settings.js'
-import { addProject } from '../helpers/store-fixtures.js'
+import { addProject } from '../helpers/store/fixtures.js'
 
 const actor = { user: 'alice' }
 const hasher = bcryptHasher(4)

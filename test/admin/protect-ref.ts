@@ -10,7 +10,7 @@ import { requireRefRules } from '../../src/admin/grant-input.js'
 import { mintToken } from '../../src/admin/mint-token.js'
 import { rotateToken } from '../../src/admin/rotate-token.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
-import { addProject } from '../helpers/store-fixtures.js'
+import { addProject } from '../helpers/store/fixtures.js'
 
 const actor = { user: 'alice' }
 

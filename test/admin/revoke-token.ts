@@ -8,7 +8,7 @@ import { revokeToken } from '../../src/admin/revoke-token.js'
 import { rotateToken } from '../../src/admin/rotate-token.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
 import { rejectsWithCode as refused } from '../helpers/assertions.js'
-import { addProject } from '../helpers/store-fixtures.js'
+import { addProject } from '../helpers/store/fixtures.js'
 
 const actor = { user: 'alice' }
 

@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto'
 import { createEmbeddedBackend, type EmbeddedBackend, type EmbeddedBackendOptions } from '../../src/backend/embedded-backend.js'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
-import { gitEnv } from '../helpers/git-client.js'
+import { gitEnv } from '../helpers/git/client.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
 
 interface Run {
   code: number
@@ -108,13 +109,7 @@ async function workingCopy(h: Harness, name: string, content = 'hello\n'): Promi
   return wc
 }
 
-async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  for (let waited = 0; waited < timeoutMs; waited += 20) {
-    if (cond()) return true
-    await new Promise(r => setTimeout(r, 20))
-  }
-  return cond()
-}
+const waitFor = (cond: () => boolean): Promise<boolean> => waitUntil(cond, 10_000)
 
 /** True while `pid` exists and is not a zombie. */
 const alive = (pid: number | undefined): boolean => {

@@ -13,7 +13,7 @@ import { ProcessGroup } from '../../src/backend/process-group.js'
 import { findHttpBackendProgram } from '../../src/backend/http-backend-program.js'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
-import { gitEnv } from '../helpers/git-client.js'
+import { gitEnv } from '../helpers/git/client.js'
 
 const loaded = loadNativeSpawn()
 if (!loaded.ok) {

@@ -4,7 +4,7 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { assertOneSentence, gitward, gitwardAll } from '../helpers/cli-bin.js'
+import { assertOneSentence, gitward, gitwardAll } from '../helpers/cli/bin.js'
 
 t.test('--db/--repos go before or after the subcommand; env and config file work too', async t => {
   const dir = t.testdir({

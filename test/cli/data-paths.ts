@@ -5,7 +5,7 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { gitward } from '../helpers/cli-bin.js'
+import { gitward } from '../helpers/cli/bin.js'
 
 // Node's own recursive mkdir loops forever under /proc; the helper's 60 s
 // timeout turns a hang into a failure (code -1) instead of a stuck suite.

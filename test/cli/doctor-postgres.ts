@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/clock.js'
 import { bcryptHasher } from '../../src/auth/hasher.js'
 import { run } from '../../src/cli/run.js'
 import { memoryIo } from '../../src/cli/io.js'
-import { startPostgresCluster } from '../helpers/postgres-cluster.js'
+import { startPostgresCluster } from '../helpers/servers/postgres-cluster.js'
 
 const cluster = await startPostgresCluster(t)
 

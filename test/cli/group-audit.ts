@@ -1,7 +1,7 @@
 // `gitward group set` and `gitward audit` through the real bin/gitward.
 import t from 'tap'
 import path from 'node:path'
-import { assertOneSentence, counts, gitward, gitwardAll } from '../helpers/cli-bin.js'
+import { assertOneSentence, counts, gitward, gitwardAll } from '../helpers/cli/bin.js'
 
 t.test('group set and audit', async t => {
   const dir = t.testdir({ home: {} })

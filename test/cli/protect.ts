@@ -3,7 +3,7 @@
 // and one sentence with exit 1 and nothing changed for every bad input.
 import t from 'tap'
 import path from 'node:path'
-import { assertOneSentence, counts, gitward } from '../helpers/cli-bin.js'
+import { assertOneSentence, counts, gitward } from '../helpers/cli/bin.js'
 
 t.test('protect, list, unprotect', async t => {
   const dir = t.testdir({ home: {} })

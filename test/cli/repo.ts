@@ -2,7 +2,7 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { assertOneSentence, counts, gitward, gitwardAll } from '../helpers/cli-bin.js'
+import { assertOneSentence, counts, gitward, gitwardAll } from '../helpers/cli/bin.js'
 
 t.test('repo create and list', async t => {
   const dir = t.testdir({ home: {} })

@@ -5,9 +5,8 @@ import t, { type Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { BIN } from '../helpers/paths/root.js'
 
-const BIN = fileURLToPath(new URL('../../bin/gitward', import.meta.url))
 
 const run = (args: string[], cwd: string) =>
   new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {

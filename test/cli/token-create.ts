@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { assertOneSentence, counts, day, gitward, gitwardAll } from '../helpers/cli-bin.js'
+import { assertOneSentence, counts, day, gitward, gitwardAll } from '../helpers/cli/bin.js'
 
 async function setup(t: Test): Promise<{ dir: string; db: string }> {
   const dir = t.testdir({ home: {} })

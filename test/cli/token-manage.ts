@@ -1,7 +1,7 @@
 // `gitward token list|show|revoke|rotate` through the real bin/gitward.
 import t, { type Test } from 'tap'
 import path from 'node:path'
-import { assertOneSentence, counts, day, gitward, gitwardAll } from '../helpers/cli-bin.js'
+import { assertOneSentence, counts, day, gitward, gitwardAll } from '../helpers/cli/bin.js'
 
 async function setup(t: Test) {
   const dir = t.testdir({ home: {} })

@@ -1,12 +1,11 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../../src/config/load.js'
 import { CONFIG_KEYS, SCHEMA } from '../../src/config/schema.js'
 import { GitwardError } from '../../src/errors.js'
+import { ROOT } from '../helpers/paths/root.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const files = (map: Record<string, string>) => (p: string): string => {
   const v = map[p]
   if (v === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' })

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../../src/config/load.js'
 import { SCHEMA } from '../../src/config/schema.js'
-import { findBinary } from '../helpers/daemon-process.js'
+import { findBinary } from '../helpers/servers/daemon-process.js'
 
 const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url))
 const read = (name: string): string => readFileSync(join(CONFIG_DIR, name), 'utf8')

@@ -8,9 +8,9 @@ import { execFile } from 'node:child_process'
 import { createCipheriv } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startApacheUpstream } from '../helpers/apache-upstream.js'
-import { startNginxUpstream } from '../helpers/nginx-upstream.js'
-import type { RunningUpstream, UpstreamOptions, UpstreamStart } from '../helpers/upstream-handle.js'
+import { startApacheUpstream } from '../helpers/servers/apache-upstream.js'
+import { startNginxUpstream } from '../helpers/servers/nginx-upstream.js'
+import type { RunningUpstream, UpstreamOptions, UpstreamStart } from '../helpers/servers/upstream-handle.js'
 
 const BOT = 'project_test_bot'
 const GIT_TIMEOUT_MS = 60_000

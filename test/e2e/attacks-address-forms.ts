@@ -6,9 +6,9 @@
 // allowed nothing. CIDR ranges were refused outright. These tests fail on a
 // gitward that compares configured addresses as given.
 import t, { type Test } from 'tap'
-import { startGitward, type Harness } from '../helpers/gitward.js'
-import { basic, send, type Answer } from '../helpers/attack-http.js'
-import { requestLines } from '../helpers/attack-observe.js'
+import { startGitward, type Harness } from '../helpers/servers/gitward.js'
+import { basicAuth, send, type HttpAnswer } from '../helpers/http/request.js'
+import { requestLines } from '../helpers/observe.js'
 import { formatToken } from '../../src/auth/token-format.js'
 import { loadConfig } from '../../src/config/load.js'
 
@@ -19,7 +19,7 @@ async function setup(t: Test, config: Record<string, string>): Promise<{ h: Harn
   return { h, token: m.token, wrong: formatToken('gwpat-', m.id, 'W'.repeat(32)) }
 }
 
-const pull = (h: Harness, authorization: string, forwardedFor?: string): Promise<Answer> =>
+const pull = (h: Harness, authorization: string, forwardedFor?: string): Promise<HttpAnswer> =>
   send(h.app.port, '/acme/app.git/info/refs?service=git-upload-pack', {
     headers: [['Authorization', authorization], ...(forwardedFor === undefined ? [] : ([['X-Forwarded-For', forwardedFor]] as const))],
   })
@@ -27,17 +27,17 @@ const pull = (h: Harness, authorization: string, forwardedFor?: string): Promise
 for (const entry of ['::ffff:127.0.0.1', '127.0.0.0/8', '::ffff:127.0.0.0/104']) {
   t.test(`trusted_proxies = "${entry}": the client behind the proxy is banned, not the proxy`, async t => {
     const { h, token, wrong } = await setup(t, { trusted_proxies: entry })
-    for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong), '203.0.113.7')).status, 401)
-    t.equal((await pull(h, basic(token), '203.0.113.7')).status, 403, 'the guessing client is banned')
-    t.equal((await pull(h, basic(token), '203.0.113.8')).status, 200, 'another client behind the same proxy is not')
-    t.equal((await pull(h, basic(token))).status, 200, 'nor the proxy itself')
+    for (let i = 0; i < 3; i++) t.equal((await pull(h, basicAuth(wrong), '203.0.113.7')).status, 401)
+    t.equal((await pull(h, basicAuth(token), '203.0.113.7')).status, 403, 'the guessing client is banned')
+    t.equal((await pull(h, basicAuth(token), '203.0.113.8')).status, 200, 'another client behind the same proxy is not')
+    t.equal((await pull(h, basicAuth(token))).status, 200, 'nor the proxy itself')
     t.same([...new Set(requestLines(h).map(l => l.client))].sort(), ['127.0.0.1', '203.0.113.7', '203.0.113.8'], 'the log names each client')
   })
 }
 
 t.test('X-Forwarded-For hops in another spelling are read as the same address', async t => {
   const { h, token } = await setup(t, { trusted_proxies: '127.0.0.1, 10.0.0.0/8' })
-  t.equal((await pull(h, basic(token), '::ffff:203.0.113.9, ::ffff:10.1.2.3')).status, 200)
+  t.equal((await pull(h, basicAuth(token), '::ffff:203.0.113.9, ::ffff:10.1.2.3')).status, 200)
   const last = requestLines(h).at(-1)
   t.equal(last?.client, '203.0.113.9', 'the mapped hop is normalised and the mapped proxy hop is trusted')
 })
@@ -45,8 +45,8 @@ t.test('X-Forwarded-For hops in another spelling are read as the same address', 
 for (const entry of ['::ffff:127.0.0.1', '127.0.0.0/8']) {
   t.test(`ban_allowlist = "${entry}" keeps 127.0.0.1 from being banned`, async t => {
     const { h, token, wrong } = await setup(t, { ban_allowlist: entry })
-    for (let i = 0; i < 6; i++) t.equal((await pull(h, basic(wrong))).status, 401)
-    t.equal((await pull(h, basic(token))).status, 200, 'never banned')
+    for (let i = 0; i < 6; i++) t.equal((await pull(h, basicAuth(wrong))).status, 401)
+    t.equal((await pull(h, basicAuth(token))).status, 200, 'never banned')
   })
 }
 

@@ -7,9 +7,9 @@
 // addresses are never banned;
 // and X-Forwarded-For only names the client when the peer is a trusted proxy.
 import t, { type Test } from 'tap'
-import { startGitward, type Harness } from '../helpers/gitward.js'
-import { basic, bearer, send, type Answer } from '../helpers/attack-http.js'
-import { requestLines, watch } from '../helpers/attack-observe.js'
+import { startGitward, type Harness } from '../helpers/servers/gitward.js'
+import { basicAuth, bearer, send, type HttpAnswer } from '../helpers/http/request.js'
+import { requestLines, watch } from '../helpers/observe.js'
 import { formatToken } from '../../src/auth/token-format.js'
 
 const BAN_MS = 60_000
@@ -30,7 +30,7 @@ function wrongSecret(token: string, n: number): string {
   return formatToken('gwpat-', id, String(n).padStart(32, 'W'))
 }
 
-const pull = (h: Harness, authorization?: string, extra: ReadonlyArray<readonly [string, string]> = []): Promise<Answer> =>
+const pull = (h: Harness, authorization?: string, extra: ReadonlyArray<readonly [string, string]> = []): Promise<HttpAnswer> =>
   send(h.app.port, '/acme/app.git/info/refs?service=git-upload-pack', {
     headers: [...(authorization === undefined ? [] : ([['Authorization', authorization]] as const)), ...extra],
   })
@@ -39,10 +39,10 @@ const BANNED = /too many failed authentication attempts/i
 
 t.test('three refused tokens ban the address: the fourth request, with a valid token, is 403 with no bcrypt compare', async t => {
   const { h, token, wrong } = await setup(t)
-  for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong))).status, 401, `guess ${i + 1}: 401`)
+  for (let i = 0; i < 3; i++) t.equal((await pull(h, basicAuth(wrong))).status, 401, `guess ${i + 1}: 401`)
   const { compares, lookups } = h.app.verifier.stats
   const w = await watch(h)
-  const r = await pull(h, basic(token))
+  const r = await pull(h, basicAuth(token))
   t.equal(r.status, 403)
   t.match(r.body, BANNED)
   t.equal(h.app.verifier.stats.compares, compares, 'no bcrypt compare for a banned address')
@@ -62,13 +62,13 @@ t.test('three refused tokens ban the address: the fourth request, with a valid t
 t.test('malformed credentials count as failures too', async t => {
   const { h, token } = await setup(t)
   for (const bad of ['Basic !!!', bearer('gwpat-short'), 'Token x']) t.equal((await pull(h, bad)).status, 401)
-  t.equal((await pull(h, basic(token))).status, 403)
+  t.equal((await pull(h, basicAuth(token))).status, 403)
 })
 
 t.test('credential-less requests never count toward a ban', async t => {
   const { h, token } = await setup(t)
   for (let i = 0; i < 10; i++) t.equal((await pull(h)).status, 401, `anonymous request ${i + 1}: 401`)
-  t.equal((await pull(h, basic(token))).status, 200, 'the valid token still works')
+  t.equal((await pull(h, basicAuth(token))).status, 200, 'the valid token still works')
   const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', token), 'clone'])
   t.equal(clone.code, 0, 'git (whose first request has no credentials) clones')
 })
@@ -80,8 +80,8 @@ t.test('a flood of wrong, wrong, right from one address is banned: a success cle
   const statuses: number[] = []
   for (let round = 0; round < 4; round++) {
     // Distinct wrong secrets, each a real compare.
-    for (const w of [wrongSecret(token, round * 2), wrongSecret(token, round * 2 + 1)]) statuses.push((await pull(h, basic(w))).status)
-    statuses.push((await pull(h, basic(token))).status)
+    for (const w of [wrongSecret(token, round * 2), wrongSecret(token, round * 2 + 1)]) statuses.push((await pull(h, basicAuth(w))).status)
+    statuses.push((await pull(h, basicAuth(token))).status)
   }
   t.same(statuses.slice(0, 7), [401, 401, 200, 401, 401, 200, 401], 'the fifth failure bans…')
   t.same(statuses.slice(7), [403, 403, 403, 403, 403], '…and the right token no longer helps')
@@ -89,45 +89,45 @@ t.test('a flood of wrong, wrong, right from one address is banned: a success cle
 
 t.test('a user who mistypes twice loses nothing, and old failures age out of the window', async t => {
   const { h, token, wrong } = await setup(t, { ban_window_ms: '60000' })
-  t.equal((await pull(h, basic(wrong))).status, 401)
-  t.equal((await pull(h, basic(wrong))).status, 401)
-  t.equal((await pull(h, basic(token))).status, 200, 'two mistakes under a threshold of three: still served')
-  t.equal((await pull(h, basic(token))).status, 200)
+  t.equal((await pull(h, basicAuth(wrong))).status, 401)
+  t.equal((await pull(h, basicAuth(wrong))).status, 401)
+  t.equal((await pull(h, basicAuth(token))).status, 200, 'two mistakes under a threshold of three: still served')
+  t.equal((await pull(h, basicAuth(token))).status, 200)
   h.clock.advance(60_000)
-  t.equal((await pull(h, basic(wrong))).status, 401, 'a window later the earlier two no longer count')
-  t.equal((await pull(h, basic(wrong))).status, 401)
-  t.equal((await pull(h, basic(token))).status, 200)
+  t.equal((await pull(h, basicAuth(wrong))).status, 401, 'a window later the earlier two no longer count')
+  t.equal((await pull(h, basicAuth(wrong))).status, 401)
+  t.equal((await pull(h, basicAuth(token))).status, 200)
 })
 
 t.test('an allow-listed address is never banned', async t => {
   const { h, token, wrong } = await setup(t, { ban_allowlist: '127.0.0.1' })
-  for (let i = 0; i < 10; i++) t.equal((await pull(h, basic(wrong))).status, 401)
-  t.equal((await pull(h, basic(token))).status, 200)
+  for (let i = 0; i < 10; i++) t.equal((await pull(h, basicAuth(wrong))).status, 401)
+  t.equal((await pull(h, basicAuth(token))).status, 200)
 })
 
 t.test('ban_enabled=false disables banning', async t => {
   const { h, token, wrong } = await setup(t, { ban_enabled: 'false' })
-  for (let i = 0; i < 10; i++) t.equal((await pull(h, basic(wrong))).status, 401)
-  t.equal((await pull(h, basic(token))).status, 200)
+  for (let i = 0; i < 10; i++) t.equal((await pull(h, basicAuth(wrong))).status, 401)
+  t.equal((await pull(h, basicAuth(token))).status, 200)
 })
 
 t.test('the ban lifts once the clock passes ban_time_ms, not before', async t => {
   const { h, token, wrong } = await setup(t)
-  for (let i = 0; i < 3; i++) await pull(h, basic(wrong))
-  t.equal((await pull(h, basic(token))).status, 403)
+  for (let i = 0; i < 3; i++) await pull(h, basicAuth(wrong))
+  t.equal((await pull(h, basicAuth(token))).status, 403)
   h.clock.advance(BAN_MS - 1)
-  t.equal((await pull(h, basic(token))).status, 403, 'one millisecond before the end: still banned')
+  t.equal((await pull(h, basicAuth(token))).status, 403, 'one millisecond before the end: still banned')
   h.clock.advance(1)
-  t.equal((await pull(h, basic(token))).status, 200, 'at ban_time_ms: lifted')
-  t.equal((await pull(h, basic(wrong))).status, 401, 'and the count starts afresh')
-  t.equal((await pull(h, basic(token))).status, 200)
+  t.equal((await pull(h, basicAuth(token))).status, 200, 'at ban_time_ms: lifted')
+  t.equal((await pull(h, basicAuth(wrong))).status, 401, 'and the count starts afresh')
+  t.equal((await pull(h, basicAuth(token))).status, 200)
 })
 
 t.test('X-Forwarded-For is ignored when the peer is not a trusted proxy', async t => {
   const { h, token, wrong } = await setup(t)
   // Rotating the claimed address does not dodge the ban…
-  for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong), [['X-Forwarded-For', `198.51.100.${i + 1}`]])).status, 401)
-  t.equal((await pull(h, basic(token), [['X-Forwarded-For', '198.51.100.99']])).status, 403, 'the real peer is banned whatever it claims')
+  for (let i = 0; i < 3; i++) t.equal((await pull(h, basicAuth(wrong), [['X-Forwarded-For', `198.51.100.${i + 1}`]])).status, 401)
+  t.equal((await pull(h, basicAuth(token), [['X-Forwarded-For', '198.51.100.99']])).status, 403, 'the real peer is banned whatever it claims')
   t.ok(requestLines(h).every(l => l.client === '127.0.0.1'), 'every request was logged under the real peer')
 })
 
@@ -135,10 +135,10 @@ t.test('X-Forwarded-For names the client when the peer is a trusted proxy', asyn
   const { h, token, wrong } = await setup(t, { trusted_proxies: '127.0.0.1' })
   const attacker: [string, string] = ['X-Forwarded-For', '203.0.113.7']
   const victim: [string, string] = ['X-Forwarded-For', '203.0.113.8']
-  for (let i = 0; i < 3; i++) t.equal((await pull(h, basic(wrong), [attacker])).status, 401)
-  t.equal((await pull(h, basic(token), [attacker])).status, 403, 'the client behind the proxy is banned')
-  t.equal((await pull(h, basic(token), [victim])).status, 200, 'another client behind the same proxy is not')
-  t.equal((await pull(h, basic(token))).status, 200, 'nor the proxy itself')
+  for (let i = 0; i < 3; i++) t.equal((await pull(h, basicAuth(wrong), [attacker])).status, 401)
+  t.equal((await pull(h, basicAuth(token), [attacker])).status, 403, 'the client behind the proxy is banned')
+  t.equal((await pull(h, basicAuth(token), [victim])).status, 200, 'another client behind the same proxy is not')
+  t.equal((await pull(h, basicAuth(token))).status, 200, 'nor the proxy itself')
   // A spoofed leftmost hop does not help: the proxy appends the real one.
-  t.equal((await pull(h, basic(token), [['X-Forwarded-For', '203.0.113.8, 203.0.113.7']])).status, 403, 'the nearest untrusted hop is the client')
+  t.equal((await pull(h, basicAuth(token), [['X-Forwarded-For', '203.0.113.8, 203.0.113.7']])).status, 403, 'the nearest untrusted hop is the client')
 })

@@ -7,10 +7,11 @@
 import t from 'tap'
 import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { advertise, basic, deleteRefBody, send } from '../helpers/attack-http.js'
-import { httpBytes, rawRequest } from '../helpers/attack-raw-http.js'
-import { bareRepo, refsOf, requestLines, settle, watch } from '../helpers/attack-observe.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { deleteRefBody } from '../helpers/http/git-payloads.js'
+import { advertise, basicAuth, send } from '../helpers/http/request.js'
+import { httpBytes, rawRequest } from '../helpers/http/raw.js'
+import { bareRepo, refsOf, requestLines, settle, watch } from '../helpers/observe.js'
 
 const h = await startGitward(t, { config: { ban_enabled: 'false' } })
 const port = h.app.port
@@ -39,10 +40,10 @@ const subgroupToken = await h.mint({ group: 'acme/sub', name: 'subgroup rw' })
 const readToken = await h.mint({ project: 'acme/app', scopes: ['read_repository'], role: 'reporter', name: 'read only' })
 
 async function pushStatus(project: string, tok: string): Promise<number> {
-  return (await advertise(port, project, 'git-receive-pack', basic(tok))).status
+  return (await advertise(port, project, 'git-receive-pack', basicAuth(tok))).status
 }
 async function pullStatus(project: string, tok: string): Promise<number> {
-  return (await advertise(port, project, 'git-upload-pack', basic(tok))).status
+  return (await advertise(port, project, 'git-upload-pack', basicAuth(tok))).status
 }
 
 t.test('binding: a project token reaches its project only', async t => {
@@ -95,7 +96,7 @@ t.test('binding: nested repository paths under a registered project', async t =>
     ['/acme/info/refs?service=git-upload-pack', 404],
   ]
   for (const [path, status] of cases) {
-    const r = await send(port, path, { headers: [['Authorization', basic(groupToken.token)]] })
+    const r = await send(port, path, { headers: [['Authorization', basicAuth(groupToken.token)]] })
     t.equal(r.status, status, `${path}: ${status}`)
   }
   await w.untouched(t, 'nested repository paths')
@@ -121,7 +122,7 @@ t.test('symlinks: repositories that resolve outside the repository root are not 
 
   for (const [project, tok] of [['acme/linked', groupToken.token], ['evil/secret', evilToken.token]] as const) {
     const before = requestLines(h).length
-    const r = await advertise(port, project, 'git-upload-pack', basic(tok))
+    const r = await advertise(port, project, 'git-upload-pack', basicAuth(tok))
     t.equal(r.status, 404, `${project}: 404`)
     t.notMatch(r.body, /refs\/heads\/main/, `${project}: no ref advertised`)
     const clone = await h.git(['clone', '-q', h.repoUrl(project, tok), `clone-${project.replace('/', '-')}`])
@@ -153,7 +154,7 @@ t.test('dumb-HTTP files are never served, even with a valid token', async t => {
     '/acme/app.git',
   ]
   for (const path of paths) {
-    const r = await send(port, path, { headers: [['Authorization', basic(groupToken.token)]] })
+    const r = await send(port, path, { headers: [['Authorization', basicAuth(groupToken.token)]] })
     t.ok(r.status === 404 || r.status === 400, `${path}: ${r.status} (404 or 400)`)
     t.notMatch(r.body, /ref: refs\/heads|\[core\]|P pack-|[0-9a-f]{40}/, `${path}: no repository content`)
   }
@@ -167,15 +168,15 @@ t.test('WebDAV and other methods are refused on every git route', async t => {
   for (const route of routes) {
     for (const method of methods) {
       // POST routes refuse GET/HEAD too; info/refs refuses POST.
-      const r = await send(port, route, { method, headers: [['Authorization', basic(groupToken.token)], ['Content-Type', 'application/x-git-receive-pack-request']], body: method === 'PUT' || method === 'PROPFIND' ? deleteRefBody(mainSha, 'refs/heads/main') : undefined })
+      const r = await send(port, route, { method, headers: [['Authorization', basicAuth(groupToken.token)], ['Content-Type', 'application/x-git-receive-pack-request']], body: method === 'PUT' || method === 'PROPFIND' ? deleteRefBody(mainSha, 'refs/heads/main') : undefined })
       if (r.status !== 405) t.fail(`${method} ${route}: ${r.status}, expected 405`)
     }
   }
-  t.equal((await send(port, routes[0] ?? '', { method: 'POST', headers: [['Authorization', basic(groupToken.token)]], body: 'x' })).status, 405, 'POST to info/refs')
-  t.equal((await send(port, routes[2] ?? '', { method: 'GET', headers: [['Authorization', basic(groupToken.token)]] })).status, 405, 'GET of git-receive-pack')
+  t.equal((await send(port, routes[0] ?? '', { method: 'POST', headers: [['Authorization', basicAuth(groupToken.token)]], body: 'x' })).status, 405, 'POST to info/refs')
+  t.equal((await send(port, routes[2] ?? '', { method: 'GET', headers: [['Authorization', basicAuth(groupToken.token)]] })).status, 405, 'GET of git-receive-pack')
   // WebDAV on the repository directory itself is not a git route at all.
   for (const method of ['PROPFIND', 'MKCOL', 'PUT', 'DELETE']) {
-    const r = await send(port, '/acme/app.git/', { method, headers: [['Authorization', basic(groupToken.token)]] })
+    const r = await send(port, '/acme/app.git/', { method, headers: [['Authorization', basicAuth(groupToken.token)]] })
     t.ok([400, 404, 405].includes(r.status), `${method} on the repository directory: ${r.status}`)
   }
   await w.untouched(t, 'WebDAV and other methods')
@@ -183,13 +184,13 @@ t.test('WebDAV and other methods are refused on every git route', async t => {
 
 t.test('methods Node itself refuses or handles apart: CONNECT, lower-case, unknown tokens', async t => {
   const w = await watch(h, watched)
-  const connect = await rawRequest(port, httpBytes(['CONNECT 127.0.0.1:22 HTTP/1.1', 'Host: 127.0.0.1:22', `Authorization: ${basic(groupToken.token)}`]))
+  const connect = await rawRequest(port, httpBytes(['CONNECT 127.0.0.1:22 HTTP/1.1', 'Host: 127.0.0.1:22', `Authorization: ${basicAuth(groupToken.token)}`]))
   t.equal(connect.status, 405, 'CONNECT (a tunnel request) gets 405')
   const connectPath = await rawRequest(port, httpBytes(['CONNECT /acme/app.git/git-receive-pack HTTP/1.1', 'Host: x']))
   t.ok([400, 405].includes(connectPath.status), `CONNECT with a path: ${connectPath.status}`)
-  const lower = await rawRequest(port, httpBytes(['get /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1', 'Host: x', `Authorization: ${basic(groupToken.token)}`]))
+  const lower = await rawRequest(port, httpBytes(['get /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1', 'Host: x', `Authorization: ${basicAuth(groupToken.token)}`]))
   t.ok([400, 405].includes(lower.status), `lower-case get: ${lower.status}`)
-  const odd = await rawRequest(port, httpBytes(['GIT /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1', 'Host: x', `Authorization: ${basic(groupToken.token)}`]))
+  const odd = await rawRequest(port, httpBytes(['GIT /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1', 'Host: x', `Authorization: ${basicAuth(groupToken.token)}`]))
   t.ok([400, 405].includes(odd.status), `an invented method: ${odd.status}`)
   t.equal((await send(port, '/-/health')).status, 200, 'the server still answers')
   await w.untouched(t, 'CONNECT and odd methods')
@@ -217,14 +218,14 @@ t.test('service confusion: a read-only token never gets the receive-pack adverti
     'service=',
   ]
   for (const q of queries) {
-    const r = await send(port, `/acme/app.git/info/refs?${q}`, { headers: [['Authorization', basic(readToken.token)]] })
+    const r = await send(port, `/acme/app.git/info/refs?${q}`, { headers: [['Authorization', basicAuth(readToken.token)]] })
     t.equal(r.status, 400, `?${q}: 400`)
     t.notMatch(r.body, /report-status|git-receive-pack advertisement|# service=git-receive-pack/, `?${q}: no receive-pack advertisement`)
   }
   // The same tricks with a write token are refused too: the gate never
   // forwards a query it cannot read exactly one way.
   for (const q of queries.slice(0, 3)) {
-    const r = await send(port, `/acme/app.git/info/refs?${q}`, { headers: [['Authorization', basic(groupToken.token)]] })
+    const r = await send(port, `/acme/app.git/info/refs?${q}`, { headers: [['Authorization', basicAuth(groupToken.token)]] })
     t.equal(r.status, 400, `write token, ?${q}: 400`)
   }
   await w.untouched(t, 'service query tricks')
@@ -243,19 +244,19 @@ t.test('service confusion: content types that do not match the service are refus
   ]
   for (const [name, service, type, status] of cases) {
     const tok = name.startsWith('write') ? groupToken.token : readToken.token
-    const headers: Array<[string, string]> = [['Authorization', basic(tok)]]
+    const headers: Array<[string, string]> = [['Authorization', basicAuth(tok)]]
     if (type !== '') headers.push(['Content-Type', type])
     const r = await send(port, `/acme/app.git/${service}`, { method: 'POST', headers, body })
     t.equal(r.status, status, `${name}: ${status}`)
   }
-  const q = await send(port, '/acme/app.git/git-receive-pack?service=git-upload-pack', { method: 'POST', headers: [['Authorization', basic(readToken.token)], ['Content-Type', 'application/x-git-receive-pack-request']], body })
+  const q = await send(port, '/acme/app.git/git-receive-pack?service=git-upload-pack', { method: 'POST', headers: [['Authorization', basicAuth(readToken.token)], ['Content-Type', 'application/x-git-receive-pack-request']], body })
   t.equal(q.status, 400, 'a query on a POST: 400')
   await w.untouched(t, 'content-type confusion')
 })
 
 t.test('service confusion: a receive-pack body sent to upload-pack changes no ref', async t => {
   const before = await refsOf(h, 'acme/app')
-  const r = await send(port, '/acme/app.git/git-upload-pack', { method: 'POST', headers: [['Authorization', basic(readToken.token)], ['Content-Type', 'application/x-git-upload-pack-request']], body: deleteRefBody(mainSha, 'refs/heads/main') })
+  const r = await send(port, '/acme/app.git/git-upload-pack', { method: 'POST', headers: [['Authorization', basicAuth(readToken.token)], ['Content-Type', 'application/x-git-upload-pack-request']], body: deleteRefBody(mainSha, 'refs/heads/main') })
   // upload-pack rejects the body before writing a byte: a plain 502 from
   // the backend, not a cut connection.
   t.equal(r.status, 502, 'git upload-pack refused the body')

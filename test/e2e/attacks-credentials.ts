@@ -3,10 +3,10 @@
 // may do, and a credential that cannot be read is a 401 — never a 500, never
 // a pass — that costs no bcrypt compare and reaches no git process.
 import t from 'tap'
-import { startGitward } from '../helpers/gitward.js'
-import { advertise, basic, basicRaw, bearer, send } from '../helpers/attack-http.js'
-import { httpBytes, rawRequest } from '../helpers/attack-raw-http.js'
-import { watch } from '../helpers/attack-observe.js'
+import { startGitward } from '../helpers/servers/gitward.js'
+import { advertise, basicAuth, basicRaw, bearer, send } from '../helpers/http/request.js'
+import { httpBytes, rawRequest } from '../helpers/http/raw.js'
+import { watch } from '../helpers/observe.js'
 import { formatToken } from '../../src/auth/token-format.js'
 import type { Role } from '../../src/model/role.js'
 import type { Scope } from '../../src/model/scope.js'
@@ -20,7 +20,7 @@ await h.createProject('pub/lib', 'public')
 const { token } = await h.mint({ project: 'acme/app', scopes: ['read_repository', 'write_repository'], role: 'maintainer' })
 // Warm the cache, so every later check of this token is free and a compare
 // counted below can only come from a malformed header being read as a token.
-t.equal((await advertise(port, 'acme/app', 'git-upload-pack', basic(token))).status, 200, 'the token works')
+t.equal((await advertise(port, 'acme/app', 'git-upload-pack', basicAuth(token))).status, 200, 'the token works')
 
 t.test('Basic and Bearer with the same token are judged identically, for every scope/role/target tried', async t => {
   const scopeSets: Scope[][] = [['read_repository'], ['write_repository'], ['read_api'], ['read_registry', 'write_registry'], ['api']]
@@ -34,7 +34,7 @@ t.test('Basic and Bearer with the same token are judged identically, for every s
         const m = await h.mint({ ...target, scopes, role })
         for (const project of ['acme/app', 'other/app', 'pub/lib']) {
           for (const service of ['git-upload-pack', 'git-receive-pack'] as const) {
-            const b = await advertise(port, project, service, basic(m.token))
+            const b = await advertise(port, project, service, basicAuth(m.token))
             const r = await advertise(port, project, service, bearer(m.token))
             const label = `${JSON.stringify(target)} ${scopes.join('+')} ${role} ${service} ${project}`
             if (b.status !== r.status || b.body !== r.body) t.fail(`Basic ${b.status} vs Bearer ${r.status}: ${label}`)
@@ -64,9 +64,9 @@ interface Case {
 
 const REQUEST_LINE = 'GET /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1'
 const cases: Case[] = [
-  { name: 'duplicate Authorization headers, both the valid token', headers: [`Authorization: ${basic(token)}`, `Authorization: ${basic(token)}`] },
+  { name: 'duplicate Authorization headers, both the valid token', headers: [`Authorization: ${basicAuth(token)}`, `Authorization: ${basicAuth(token)}`] },
   { name: 'duplicate Authorization: a valid Bearer then garbage', headers: [`Authorization: ${bearer(token)}`, 'Authorization: Basic Zm9vOmJhcg=='] },
-  { name: 'duplicate Authorization: garbage then a valid Basic', headers: ['Authorization: Bearer nothing', `Authorization: ${basic(token)}`] },
+  { name: 'duplicate Authorization: garbage then a valid Basic', headers: ['Authorization: Bearer nothing', `Authorization: ${basicAuth(token)}`] },
   { name: 'Basic with base64 outside the alphabet', headers: [`Authorization: Basic ${Buffer.from(`git:${token}`).toString('base64').replace(/=*$/, '')}!!`] },
   { name: 'Basic with base64url instead of base64', headers: [`Authorization: Basic ${Buffer.from(`git:${token}`).toString('base64url')}`] },
   { name: 'Basic with broken padding', headers: [`Authorization: Basic ${Buffer.from(`git:${token}x`).toString('base64')}===`] },
@@ -116,7 +116,7 @@ t.test('cheap rejection: malformed tokens cost no bcrypt compare and no database
   const w = await watch(h)
   const { compares, lookups } = h.app.verifier.stats
   for (const [name, value] of bad) {
-    for (const auth of [basic(value), bearer(value)]) {
+    for (const auth of [basicAuth(value), bearer(value)]) {
       const r = await advertise(port, 'acme/app', 'git-upload-pack', auth)
       t.equal(r.status, 401, `${name}: 401`)
     }
@@ -129,7 +129,7 @@ t.test('cheap rejection: malformed tokens cost no bcrypt compare and no database
 t.test('a well-formed token for an unknown id costs no bcrypt compare', async t => {
   const forged = formatToken('gwpat-', 'abcdefghjkmn', 'A'.repeat(32))
   const { compares, lookups } = h.app.verifier.stats
-  const r = await send(port, '/acme/app.git/info/refs?service=git-upload-pack', { headers: [['Authorization', basic(forged)]] })
+  const r = await send(port, '/acme/app.git/info/refs?service=git-upload-pack', { headers: [['Authorization', basicAuth(forged)]] })
   t.equal(r.status, 401)
   t.equal(h.app.verifier.stats.lookups, lookups + 1, 'an unknown id costs one lookup')
   t.equal(h.app.verifier.stats.compares, compares, 'and no bcrypt compare')

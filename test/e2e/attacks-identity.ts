@@ -6,10 +6,11 @@
 import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { basic, createRefBody, send } from '../helpers/attack-http.js'
-import { httpBytes, rawExchange, rawExpectContinue, rawRequest } from '../helpers/attack-raw-http.js'
-import { bareRepo, refsOf, settle, watch } from '../helpers/attack-observe.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { createRefBody } from '../helpers/http/git-payloads.js'
+import { basicAuth, send } from '../helpers/http/request.js'
+import { httpBytes, rawExchange, rawExpectContinue, rawRequest } from '../helpers/http/raw.js'
+import { bareRepo, refsOf, settle, watch } from '../helpers/observe.js'
 
 const SPOOFED: ReadonlyArray<readonly [string, string]> = [
   ['X-Gitward-User', 'mallory'],
@@ -64,7 +65,7 @@ t.test('embedded backend', async t => {
 
   t.test('a hand-made push with Expect: 100-continue and spoofed headers is recorded under the bot name', async t => {
     const body = createRefBody(await headSha(), 'refs/heads/expect')
-    const r = await rawExpectContinue(port, receivePackHead('refs/heads/expect', body, [`Authorization: ${basic(token)}`, 'Expect: 100-continue', ...spoofLines]), body)
+    const r = await rawExpectContinue(port, receivePackHead('refs/heads/expect', body, [`Authorization: ${basicAuth(token)}`, 'Expect: 100-continue', ...spoofLines]), body)
     t.ok(r.continued, '100 Continue came first')
     t.equal(r.response?.status, 200)
     t.match(r.response?.body ?? '', /ok refs\/heads\/expect/)
@@ -73,7 +74,7 @@ t.test('embedded backend', async t => {
 
   t.test('the same push without Expect is recorded under the bot name', async t => {
     const body = createRefBody(await headSha(), 'refs/heads/plain')
-    const r = await rawRequest(port, Buffer.concat([receivePackHead('refs/heads/plain', body, [`Authorization: ${basic(token)}`, ...spoofLines]), body]))
+    const r = await rawRequest(port, Buffer.concat([receivePackHead('refs/heads/plain', body, [`Authorization: ${basicAuth(token)}`, ...spoofLines]), body]))
     t.equal(r.status, 200)
     t.match(r.body, /ok refs\/heads\/plain/)
     t.strictSame(await reflogNames('refs/heads/plain'), [bot])
@@ -86,7 +87,7 @@ t.test('embedded backend', async t => {
       'Host: 127.0.0.1',
       'Content-Type: application/x-git-receive-pack-request',
       'Transfer-Encoding: chunked',
-      `Authorization: ${basic(token)}`,
+      `Authorization: ${basicAuth(token)}`,
     ])
     const chunked = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\nX-Gitward-Remote-User: mallory\r\nRemote-User: mallory\r\n\r\n')])
     const r = await rawRequest(port, Buffer.concat([head, chunked]))
@@ -129,12 +130,12 @@ t.test('embedded backend', async t => {
       'Content-Type: application/x-git-receive-pack-request',
       'Transfer-Encoding: chunked',
       'Trailer: X-Gitward-Remote-User',
-      `Authorization: ${basic(token)}`,
+      `Authorization: ${basicAuth(token)}`,
     ])
     const chunked = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\nX-Gitward-Remote-User: mallory\r\n\r\n')])
     const r = await rawExchange(port, [head, chunked])
     t.equal(r.responses[0]?.status, 400, 'a POST with Trailer: 400')
-    const get = await rawRequest(port, httpBytes(['GET /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1', 'Host: x', 'Trailer: Authorization', `Authorization: ${basic(token)}`]))
+    const get = await rawRequest(port, httpBytes(['GET /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1', 'Host: x', 'Trailer: Authorization', `Authorization: ${basicAuth(token)}`]))
     t.equal(get.status, 400, 'a GET with Trailer: 400')
     await w.untouched(t, 'Trailer')
     t.equal((await send(port, '/-/health')).status, 200, 'health still answers')
@@ -162,7 +163,7 @@ t.test('external upstream: only gitward sets the identity headers', async t => {
   await h.createProject('acme/pub', 'public')
   const { id, token } = await h.mint({ project: 'acme/app' })
 
-  const r = await send(h.app.port, '/acme/app.git/info/refs?service=git-upload-pack', { headers: [['Authorization', basic(token)], ...SPOOFED] })
+  const r = await send(h.app.port, '/acme/app.git/info/refs?service=git-upload-pack', { headers: [['Authorization', basicAuth(token)], ...SPOOFED] })
   t.equal(r.status, 200)
   const withToken = seen.at(-1) ?? {}
   t.equal(withToken['x-gitward-user'], `project_${id}_bot`, 'the identity header carries the bot name')
@@ -187,7 +188,7 @@ t.test('external upstream: only gitward sets the identity headers', async t => {
     httpBytes([
       'GET /acme/app.git/info/refs?service=git-upload-pack HTTP/1.1',
       'Host: 127.0.0.1',
-      `Authorization: ${basic(token)}`,
+      `Authorization: ${basicAuth(token)}`,
       'Connection: Upgrade, HTTP2-Settings, X-Gitward-User, X-Gitward-Token-Id, X-Forwarded-For',
       'Upgrade: h2c',
       'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA',

@@ -10,12 +10,13 @@ import t from 'tap'
 import http from 'node:http'
 import { join } from 'node:path'
 import zlib from 'node:zlib'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { basic, send } from '../helpers/attack-http.js'
-import { refsOf, waitFor } from '../helpers/attack-observe.js'
-import { gitProcessesMentioning } from '../helpers/e2e-processes.js'
-import { startRelay } from '../helpers/e2e-relay.js'
-import { startNginxUpstream } from '../helpers/nginx-upstream.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { basicAuth, send } from '../helpers/http/request.js'
+import { refsOf } from '../helpers/observe.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
+import { gitProcessesMentioning } from '../helpers/processes.js'
+import { startRelay } from '../helpers/http/relay.js'
+import { startNginxUpstream } from '../helpers/servers/nginx-upstream.js'
 
 const LIMIT = 64 * 1024
 const MSG_TOO_LARGE = 'The request body is too large for a fetch negotiation.\n'
@@ -47,7 +48,7 @@ function postGzip(port: number, token: string, plain: Buffer, encoding = 'gzip')
         agent: false,
         timeout: 30_000,
         headers: {
-          Authorization: basic(token),
+          Authorization: basicAuth(token),
           'Content-Type': 'application/x-git-upload-pack-request',
           'Content-Encoding': encoding,
           'Content-Length': String(wire.length),
@@ -89,8 +90,8 @@ t.test('embedded backend: the limit counts inflated bytes', async t => {
     const outcome = await postGzip(h.app.port, token, plain)
     t.equal(outcome.status, 413, JSON.stringify(outcome).slice(0, 200))
     t.equal(outcome.body, MSG_TOO_LARGE, 'the same sentence as for a plain body over the limit')
-    t.ok(await waitFor(() => active() === 0, 5000), 'the git process started for it is gone')
-    t.ok(await waitFor(() => gitProcessesMentioning(h.repos).length === 0, 5000), 'and no git process names the repositories')
+    t.ok(await waitUntil(() => active() === 0, 5000), 'the git process started for it is gone')
+    t.ok(await waitUntil(() => gitProcessesMentioning(h.repos).length === 0, 5000), 'and no git process names the repositories')
     t.match(h.logText(), /"decision":"deny:body-size"/, 'logged as a body over the size limit')
   })
 
@@ -109,19 +110,19 @@ t.test('embedded backend: the limit counts inflated bytes', async t => {
   await t.test('a body that says gzip but is not: 400 with a sentence, no git process left', async t => {
     const answer = await send(h.app.port, '/acme/app.git/git-upload-pack', {
       method: 'POST',
-      headers: [['Authorization', basic(token)], ['Content-Type', 'application/x-git-upload-pack-request'], ['Content-Encoding', 'gzip']],
+      headers: [['Authorization', basicAuth(token)], ['Content-Type', 'application/x-git-upload-pack-request'], ['Content-Encoding', 'gzip']],
       body: negotiation(sha, 10),
     })
     t.equal(answer.status, 400)
     t.match(answer.body, /not valid gzip/)
-    t.ok(await waitFor(() => active() === 0, 5000))
+    t.ok(await waitUntil(() => active() === 0, 5000))
   })
 
   await t.test('an encoding git cannot read: 415 before any process starts', async t => {
     for (const encoding of ['br', 'deflate', 'gzip, gzip']) {
       const answer = await send(h.app.port, '/acme/app.git/git-upload-pack', {
         method: 'POST',
-        headers: [['Authorization', basic(token)], ['Content-Type', 'application/x-git-upload-pack-request'], ['Content-Encoding', encoding]],
+        headers: [['Authorization', basicAuth(token)], ['Content-Type', 'application/x-git-upload-pack-request'], ['Content-Encoding', encoding]],
         body: negotiation(sha, 1),
       })
       t.equal(answer.status, 415, encoding)
@@ -153,7 +154,7 @@ t.test('external upstream (nginx + fcgiwrap): the same limit, and only what git 
     t.equal(outcome.body, MSG_TOO_LARGE)
     const sent = relay.recorded('up').subarray(before)
     t.ok(sent.length < LIMIT + 16 * 1024, `${sent.length} bytes went upstream`)
-    t.ok(await waitFor(() => gitProcessesMentioning(h.repos).length === 0, 5000), 'no git process left behind nginx')
+    t.ok(await waitUntil(() => gitProcessesMentioning(h.repos).length === 0, 5000), 'no git process left behind nginx')
   })
 
   await t.test('a gzip negotiation is forwarded inflated, and git answers it', async t => {
@@ -190,13 +191,13 @@ t.test('external upstream (nginx + fcgiwrap): the same limit, and only what git 
     const before = relay.recorded('up').length
     const answer = await send(h.app.port, '/acme/app.git/git-upload-pack', {
       method: 'POST',
-      headers: [['Authorization', basic(token)], ['Content-Type', 'application/x-git-upload-pack-request'], ['Content-Encoding', 'br']],
+      headers: [['Authorization', basicAuth(token)], ['Content-Type', 'application/x-git-upload-pack-request'], ['Content-Encoding', 'br']],
       body: negotiation(sha, 1),
     })
     t.equal(answer.status, 415)
     t.equal(relay.recorded('up').length, before, 'nothing was forwarded')
     const adv = await send(h.app.port, '/acme/app.git/info/refs?service=git-upload-pack', {
-      headers: [['Authorization', basic(token)], ['Git-Protocol', 'version=2:evil value;x']],
+      headers: [['Authorization', basicAuth(token)], ['Git-Protocol', 'version=2:evil value;x']],
     })
     t.equal(adv.status, 200)
     const sent = relay.recorded('up').subarray(before).toString('latin1')

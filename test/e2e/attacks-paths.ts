@@ -4,10 +4,10 @@
 // never see; every spelling is refused before any project lookup that could
 // be fooled, and nothing reaches git.
 import t from 'tap'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { basic } from '../helpers/attack-http.js'
-import { httpBytes, rawRequest } from '../helpers/attack-raw-http.js'
-import { watch } from '../helpers/attack-observe.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { basicAuth } from '../helpers/http/request.js'
+import { httpBytes, rawRequest } from '../helpers/http/raw.js'
+import { watch } from '../helpers/observe.js'
 
 const h = await startGitward(t, { config: { ban_enabled: 'false' } })
 const port = h.app.port
@@ -18,7 +18,7 @@ const wc = await makeWorkingCopy(h, 'wc', { 'SECRET.txt': 'other/app only\n' })
 const pushed = await h.git(['push', '-q', h.repoUrl('other/app', otherOwner.token), 'main'], { cwd: wc })
 if (pushed.code !== 0) throw new Error(pushed.stderr)
 const acme = await h.mint({ group: 'acme', name: 'acme group' })
-const AUTH = `Authorization: ${basic(acme.token)}`
+const AUTH = `Authorization: ${basicAuth(acme.token)}`
 const ADV = 'info/refs?service=git-upload-pack'
 
 // [request target, acceptable statuses]

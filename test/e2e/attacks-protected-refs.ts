@@ -9,9 +9,9 @@
 // - push-cert: a signed push hides its commands in the certificate; refused.
 import t from 'tap'
 import { gzipSync } from 'node:zlib'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { bareDir, commitFiles, revParse } from '../helpers/e2e-git.js'
-import { request } from '../helpers/e2e-http.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { bareDir, commitFiles, revParse } from '../helpers/git/repos.js'
+import { request } from '../helpers/http/request.js'
 import { encodeRefPolicy } from '../../src/access/ref-policy-codec.js'
 import { FLUSH_PKT, pktLine } from '../../src/git/pkt-line.js'
 

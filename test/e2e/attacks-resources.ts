@@ -7,11 +7,13 @@ import http from 'node:http'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { basic, createRefBody, uploadPackBody } from '../helpers/attack-http.js'
-import { gzipBombOfZeros } from '../helpers/attack-gzip-bomb.js'
-import { gitEnv } from '../helpers/git-client.js'
-import { allowedCount, refsOf, settle, waitFor } from '../helpers/attack-observe.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { createRefBody, uploadPackBody } from '../helpers/http/git-payloads.js'
+import { basicAuth } from '../helpers/http/request.js'
+import { gzipBombOfZeros } from '../helpers/http/gzip-bomb.js'
+import { gitEnv } from '../helpers/git/client.js'
+import { allowedCount, refsOf, settle } from '../helpers/observe.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
 
 const h = await startGitward(t, { config: { headers_timeout_ms: '1000', ban_enabled: 'false' } })
 const port = h.app.port
@@ -41,7 +43,7 @@ t.test('a gzip bomb in an upload-pack request does not blow up gitward', async t
         agent: false,
         timeout: 30_000,
         headers: {
-          Authorization: basic(token),
+          Authorization: basicAuth(token),
           'Content-Type': 'application/x-git-upload-pack-request',
           'Content-Encoding': 'gzip',
           'Content-Length': String(bomb.compressedBytes),
@@ -68,7 +70,7 @@ t.test('a gzip bomb in an upload-pack request does not blow up gitward', async t
   t.comment(`outcome: ${JSON.stringify(outcome)}`)
   const grew = peak - rssBefore
   t.ok(grew < 200 * 1024 * 1024, `gitward's RSS grew by ${Math.round(grew / 1024 / 1024)} MiB (< 200 MiB)`)
-  t.ok(await waitFor(() => active() === 0, 10_000), 'the git process for the bomb is gone')
+  t.ok(await waitUntil(() => active() === 0, 10_000), 'the git process for the bomb is gone')
   t.equal(await refsOf(h, 'acme/app'), `refs/heads/main ${sha}\n`, 'refs unchanged')
   const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', token), 'after-bomb'])
   t.equal(clone.code, 0, `a clone still works: ${clone.stderr}`)
@@ -100,7 +102,7 @@ t.test('a slow-header flood is cut at headers_timeout_ms while a clone succeeds'
   })
   const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', token), 'during-flood'], { timeoutMs: 60_000 })
   t.equal(clone.code, 0, `a clone succeeds during the flood: ${clone.stderr}`)
-  t.ok(await waitFor(() => closedByServer === 50, 15_000), `the server closed all 50 slow sockets (${closedByServer})`)
+  t.ok(await waitUntil(() => closedByServer === 50, 15_000), `the server closed all 50 slow sockets (${closedByServer})`)
   t.equal(answered408, 50, 'each with 408 Request Timeout')
   for (const timer of timers) clearInterval(timer)
 })
@@ -115,7 +117,7 @@ t.test('a client that stops reading mid-pack and disappears takes its git proces
       [
         'POST /acme/app.git/git-upload-pack HTTP/1.1',
         'Host: 127.0.0.1',
-        `Authorization: ${basic(token)}`,
+        `Authorization: ${basicAuth(token)}`,
         'Content-Type: application/x-git-upload-pack-request',
         `Content-Length: ${body.length}`,
         '',
@@ -127,11 +129,11 @@ t.test('a client that stops reading mid-pack and disappears takes its git proces
   await firstBytes
   // Stop reading: git fills the pipes and blocks, mid-pack.
   socket.pause()
-  t.ok(await waitFor(() => active() === 1, 5000), 'git is running for the clone')
+  t.ok(await waitUntil(() => active() === 1, 5000), 'git is running for the clone')
   await new Promise(resolve => setTimeout(resolve, 200))
   t.equal(active(), 1, 'and still running while the client is silent (it is blocked, not done)')
   socket.destroy()
-  t.ok(await waitFor(() => active() === 0, 2000), 'the git process is gone within 2 s of the client leaving')
+  t.ok(await waitUntil(() => active() === 0, 2000), 'the git process is gone within 2 s of the client leaving')
 })
 
 t.test('a real git clone killed mid-transfer leaves no git process behind', async t => {
@@ -139,14 +141,14 @@ t.test('a real git clone killed mid-transfer leaves no git process behind', asyn
   // laptop takes every process, not only the top one).
   const child = spawn('git', ['clone', '-q', h.repoUrl('acme/app', token), 'killed-clone'], { cwd: h.dir, env: gitEnv(h.home), stdio: 'ignore', detached: true })
   const exited = new Promise(resolve => child.on('close', resolve))
-  t.ok(await waitFor(() => active() > 0, 10_000), 'the clone reached git')
+  t.ok(await waitUntil(() => active() > 0, 10_000), 'the clone reached git')
   try {
     process.kill(-(child.pid ?? 0), 'SIGKILL')
   } catch {
     // already gone
   }
   await exited
-  t.ok(await waitFor(() => active() === 0, 2000), 'no git process left within 2 s')
+  t.ok(await waitUntil(() => active() === 0, 2000), 'no git process left within 2 s')
 })
 
 t.test('a push cut off mid-pack changes nothing and leaves no git process', async t => {
@@ -161,7 +163,7 @@ t.test('a push cut off mid-pack changes nothing and leaves no git process', asyn
     [
       'POST /acme/app.git/git-receive-pack HTTP/1.1',
       'Host: 127.0.0.1',
-      `Authorization: ${basic(token)}`,
+      `Authorization: ${basicAuth(token)}`,
       'Content-Type: application/x-git-receive-pack-request',
       `Content-Length: ${commands.length + partialPack.length + 10_000_000}`,
       '',
@@ -170,9 +172,9 @@ t.test('a push cut off mid-pack changes nothing and leaves no git process', asyn
   )
   socket.write(commands)
   socket.write(partialPack)
-  t.ok(await waitFor(() => active() === 1, 5000), 'receive-pack is running, waiting for the rest of the pack')
+  t.ok(await waitUntil(() => active() === 1, 5000), 'receive-pack is running, waiting for the rest of the pack')
   socket.destroy()
-  t.ok(await waitFor(() => active() === 0, 2000), 'it is gone within 2 s of the client leaving')
+  t.ok(await waitUntil(() => active() === 0, 2000), 'it is gone within 2 s of the client leaving')
   await settle(h)
   t.equal(await refsOf(h, 'acme/app'), `refs/heads/main ${sha}\n`, 'no ref was created')
 })
@@ -184,7 +186,7 @@ t.test('an oversized negotiation body is refused: declared up front, or counted 
   const before = allowedCount(g)
   const declared = await new Promise<number>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: g.app.port, method: 'POST', path: '/acme/app.git/git-upload-pack', agent: false, headers: { Authorization: basic(m.token), 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Length': String(1 << 30), Expect: '100-continue' } },
+      { host: '127.0.0.1', port: g.app.port, method: 'POST', path: '/acme/app.git/git-upload-pack', agent: false, headers: { Authorization: basicAuth(m.token), 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Length': String(1 << 30), Expect: '100-continue' } },
       res => {
         res.resume()
         resolve(res.statusCode ?? 0)
@@ -200,7 +202,7 @@ t.test('an oversized negotiation body is refused: declared up front, or counted 
   // Chunked, so no length is declared: the gate counts as the bytes flow.
   const streamed = await new Promise<{ status: number; error?: string }>(resolve => {
     const req = http.request(
-      { host: '127.0.0.1', port: g.app.port, method: 'POST', path: '/acme/app.git/git-upload-pack', agent: false, headers: { Authorization: basic(m.token), 'Content-Type': 'application/x-git-upload-pack-request', 'Transfer-Encoding': 'chunked' } },
+      { host: '127.0.0.1', port: g.app.port, method: 'POST', path: '/acme/app.git/git-upload-pack', agent: false, headers: { Authorization: basicAuth(m.token), 'Content-Type': 'application/x-git-upload-pack-request', 'Transfer-Encoding': 'chunked' } },
       res => {
         res.resume()
         res.on('end', () => resolve({ status: res.statusCode ?? 0 }))
@@ -221,7 +223,7 @@ t.test('an oversized negotiation body is refused: declared up front, or counted 
     pump()
   })
   t.ok(streamed.status === 413 || streamed.status === 0, `a streamed oversized negotiation is cut (${JSON.stringify(streamed)})`)
-  t.ok(await waitFor(() => (g.app.backend?.activeProcesses() ?? -1) === 0, 2000), 'no git process left')
+  t.ok(await waitUntil(() => (g.app.backend?.activeProcesses() ?? -1) === 0, 2000), 'no git process left')
   const adv = await g.git(['ls-remote', g.repoUrl('acme/app', m.token)])
   t.equal(adv.code, 0, `the server still serves: ${adv.stderr}`)
 })

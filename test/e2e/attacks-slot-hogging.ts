@@ -17,10 +17,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { uploadPackBody } from '../helpers/attack-http.js'
-import { waitFor } from '../helpers/attack-observe.js'
-import { within } from '../helpers/e2e-processes.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { uploadPackBody } from '../helpers/http/git-payloads.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
+import { within } from '../helpers/processes.js'
 import { createEmbeddedBackend, type EmbeddedBackend } from '../../src/backend/embedded-backend.js'
 import { silentLogger } from '../../src/log/logger.js'
 
@@ -102,7 +102,7 @@ for (const mode of ['embedded', 'external'] as const) {
     // The hogs have taken every place they can: some are streaming (200) and
     // blocked, the rest are refused or waiting.
     const streaming = (): number => hogs.filter(x => x.status?.startsWith('HTTP/1.1 200') === true).length
-    t.ok(await waitFor(() => streaming() >= SHARE && running() >= SHARE, 20_000), 'the hogs hold git processes')
+    t.ok(await waitUntil(() => streaming() >= SHARE && running() >= SHARE, 20_000), 'the hogs hold git processes')
 
     const clone = await within(h.git(['clone', '-q', h.repoUrl('acme/big'), 'honest']), 90_000, 'the honest clone')
     t.equal(clone.code, 0, `the clone from 127.0.0.1 completes: ${clone.stderr}`)
@@ -110,6 +110,6 @@ for (const mode of ['embedded', 'external'] as const) {
     t.ok(hogs.filter(x => x.status?.startsWith('HTTP/1.1 503') === true).length >= HOGS - 2 * SHARE, 'the others were turned away with 503 at once')
 
     for (const x of hogs) x.socket.destroy()
-    t.ok(await waitFor(() => running() === 0, 10_000), 'the blocked git processes end with their clients')
+    t.ok(await waitUntil(() => running() === 0, 10_000), 'the blocked git processes end with their clients')
   })
 }

@@ -13,11 +13,13 @@ import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { connect, type Socket } from 'node:net'
 import { deflateSync } from 'node:zlib'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { basic, createRefBody, uploadPackBody } from '../helpers/attack-http.js'
-import { refsOf, waitFor } from '../helpers/attack-observe.js'
-import { gitProcessesMentioning } from '../helpers/e2e-processes.js'
-import { startNginxUpstream } from '../helpers/nginx-upstream.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { createRefBody, uploadPackBody } from '../helpers/http/git-payloads.js'
+import { basicAuth } from '../helpers/http/request.js'
+import { refsOf } from '../helpers/observe.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
+import { gitProcessesMentioning } from '../helpers/processes.js'
+import { startNginxUpstream } from '../helpers/servers/nginx-upstream.js'
 
 const FLOOR = 64 * 1024
 // The window must be longer than the gaps in which a reader above the floor
@@ -51,7 +53,7 @@ function postClone(port: number, token: string, sha: string): Socket {
       [
         'POST /acme/app.git/git-upload-pack HTTP/1.1',
         'Host: 127.0.0.1',
-        `Authorization: ${basic(token)}`,
+        `Authorization: ${basicAuth(token)}`,
         'Content-Type: application/x-git-upload-pack-request',
         `Content-Length: ${body.length}`,
         'Connection: close',
@@ -103,11 +105,11 @@ t.test('embedded backend', async t => {
     await new Promise<void>(resolve => socket.once('data', () => resolve()))
     // From here on, nothing more is read.
     socket.pause()
-    t.ok(await waitFor(() => active() === 1, 5000), 'git is running for the clone')
-    t.ok(await waitFor(() => cutLines(h) === 1, 20_000), 'gitward cut the connection for being below the floor')
+    t.ok(await waitUntil(() => active() === 1, 5000), 'git is running for the clone')
+    t.ok(await waitUntil(() => cutLines(h) === 1, 20_000), 'gitward cut the connection for being below the floor')
     t.match(h.logText(), /"direction":"download"/, 'for not reading the response')
-    t.ok(await waitFor(() => active() === 0, 10_000), 'the git process is gone (the slot is free)')
-    t.ok(await waitFor(() => gitProcessesMentioning(h.repos).length === 0, 10_000), 'no git process names the repositories')
+    t.ok(await waitUntil(() => active() === 0, 10_000), 'the git process is gone (the slot is free)')
+    t.ok(await waitUntil(() => gitProcessesMentioning(h.repos).length === 0, 10_000), 'no git process names the repositories')
     // Now read what was sent: the response never completed.
     let received = 0
     socket.on('data', (d: Buffer) => (received += d.length))
@@ -150,7 +152,7 @@ t.test('embedded backend', async t => {
     const digest = createHash('sha1').update(pack.subarray(0, -20)).digest()
     t.ok(digest.equals(pack.subarray(-20)), 'and its checksum is right: nothing was cut')
     t.equal(cutLines(h), before, 'it was never cut')
-    t.ok(await waitFor(() => active() === 0, 5000))
+    t.ok(await waitUntil(() => active() === 0, 5000))
   })
 
   await t.test('a push body that trickles below the floor is cut, and receive-pack is gone', async t => {
@@ -165,7 +167,7 @@ t.test('embedded backend', async t => {
       [
         'POST /acme/app.git/git-receive-pack HTTP/1.1',
         'Host: 127.0.0.1',
-        `Authorization: ${basic(token)}`,
+        `Authorization: ${basicAuth(token)}`,
         'Content-Type: application/x-git-receive-pack-request',
         `Content-Length: ${commands.length + 10_000_000}`,
         '',
@@ -182,11 +184,11 @@ t.test('embedded backend', async t => {
     let next = 0
     const trickle = setInterval(() => socket.writable && next < blob.length && socket.write(blob.subarray(next, ++next)), 100)
     t.teardown(() => clearInterval(trickle))
-    t.ok(await waitFor(() => active() === 1, 5000), 'receive-pack is running, reading the trickle')
-    t.ok(await waitFor(() => cutLines(h) === before + 1, 20_000), 'gitward cut the connection')
+    t.ok(await waitUntil(() => active() === 1, 5000), 'receive-pack is running, reading the trickle')
+    t.ok(await waitUntil(() => cutLines(h) === before + 1, 20_000), 'gitward cut the connection')
     t.match(h.logText().split('\n').filter(l => CUT_LINE.test(l)).at(-1) ?? '', /"direction":"upload"/, 'for a request body below the floor')
     clearInterval(trickle)
-    t.ok(await waitFor(() => active() === 0, 10_000), 'receive-pack is gone')
+    t.ok(await waitUntil(() => active() === 0, 10_000), 'receive-pack is gone')
     t.equal(await refsOf(h, 'acme/app'), `refs/heads/main ${sha}\n`, 'no ref was created')
   })
 
@@ -198,7 +200,7 @@ t.test('embedded backend', async t => {
 
 t.test('external upstream (nginx + fcgiwrap): a client that never reads is cut and the upstream request aborted', async t => {
   let nginxPort = 0
-  const { startRelay } = await import('../helpers/e2e-relay.js')
+  const { startRelay } = await import('../helpers/http/relay.js')
   const relay = await startRelay({ targetPort: () => nginxPort })
   t.teardown(() => relay.close())
   const h = await startGitward(t, { config: { ...CONFIG, upstream: `http://127.0.0.1:${relay.port}` } })
@@ -216,10 +218,10 @@ t.test('external upstream (nginx + fcgiwrap): a client that never reads is cut a
   t.teardown(() => socket.destroy())
   await new Promise<void>(resolve => socket.once('data', () => resolve()))
   socket.pause()
-  t.ok(await waitFor(() => cutLines(h) === 1, 30_000), 'gitward cut the connection for being below the floor')
+  t.ok(await waitUntil(() => cutLines(h) === 1, 30_000), 'gitward cut the connection for being below the floor')
   // With the upstream request aborted, nginx closes its FastCGI side and the
   // git process behind it ends on its broken pipe.
-  t.ok(await waitFor(() => gitProcessesMentioning(h.repos).length === 0, 20_000), 'no git process is left behind nginx')
+  t.ok(await waitUntil(() => gitProcessesMentioning(h.repos).length === 0, 20_000), 'no git process is left behind nginx')
   const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', token), 'after'])
   t.equal(clone.code, 0, clone.stderr)
 })

@@ -7,10 +7,11 @@
 // read as exactly the requests the gate itself saw; either way the branch
 // survives.
 import t from 'tap'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { basic, deleteRefBody, uploadPackBody } from '../helpers/attack-http.js'
-import { rawExchange } from '../helpers/attack-raw-http.js'
-import { refsOf, settle, watch } from '../helpers/attack-observe.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { deleteRefBody, uploadPackBody } from '../helpers/http/git-payloads.js'
+import { basicAuth } from '../helpers/http/request.js'
+import { rawExchange } from '../helpers/http/raw.js'
+import { refsOf, settle, watch } from '../helpers/observe.js'
 
 const h = await startGitward(t, { config: { ban_enabled: 'false' } })
 const port = h.app.port
@@ -39,7 +40,7 @@ const SMUGGLED = Buffer.concat([
   del,
 ])
 const want = uploadPackBody(sha)
-const AUTH = `Authorization: ${basic(reader.token)}`
+const AUTH = `Authorization: ${basicAuth(reader.token)}`
 const UPLOAD = ['POST /acme/app.git/git-upload-pack HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/x-git-upload-pack-request', AUTH]
 const chunk = (b: Buffer): Buffer => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')])
 const head = (lines: readonly string[], eol = '\r\n'): Buffer => Buffer.from(lines.join(eol) + eol + eol, 'latin1')

@@ -18,8 +18,8 @@ import { createBareRepository } from '../../src/repo/create-bare-repository.js'
 import { execFileGit } from '../../src/repo/run-git.js'
 import { MIGRATIONS } from '../../src/store/migrations.js'
 import { openDatabase } from '../../src/store/open-database.js'
-import { advertise, basic, bearer } from '../helpers/attack-http.js'
-import { startGitward } from '../helpers/gitward.js'
+import { advertise, basicAuth, bearer } from '../helpers/http/request.js'
+import { startGitward } from '../helpers/servers/gitward.js'
 
 t.test('a 0.1 database with expires_at = 2020-13-01: the token is refused (it worked in 0.1)', async t => {
   const hasher = bcryptHasher(4)
@@ -46,8 +46,8 @@ t.test('a 0.1 database with expires_at = 2020-13-01: the token is refused (it wo
   const control = minted['control']!
   h.tokens.push(month13, control)
 
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(control))).status, 200, 'a token from the same 0.1 database still works')
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(month13))).status, 401, 'pull: 401')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(control))).status, 200, 'a token from the same 0.1 database still works')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(month13))).status, 401, 'pull: 401')
   t.equal((await advertise(h.app.port, 'acme/app', 'git-receive-pack', bearer(month13))).status, 401, 'push: 401')
   const clone = await h.git(['clone', '-q', h.repoUrl('acme/app', month13), 'clone'])
   t.not(clone.code, 0, 'git clone with the token fails')
@@ -60,7 +60,7 @@ t.test('a row changed to expires_at = 2020-13-01 under a running server: refused
   const h = await startGitward(t)
   await h.createProject('acme/app')
   const { id, token } = await h.mint({ project: 'acme/app', expiresAt: '2027-01-01' })
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))).status, 200, 'works (and its verdict is now cached)')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(token))).status, 200, 'works (and its verdict is now cached)')
 
   const raw = new Database(h.db)
   // The CHECK of schema 3 refuses the value; only a connection that turns
@@ -70,7 +70,7 @@ t.test('a row changed to expires_at = 2020-13-01 under a running server: refused
   raw.prepare("UPDATE tokens SET expires_at = '2020-13-01' WHERE id = ?").run(id)
   raw.close()
 
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))).status, 401, 'the very next request: 401')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(token))).status, 401, 'the very next request: 401')
   const r = await h.git(['ls-remote', h.repoUrl('acme/app', token)])
   t.not(r.code, 0, 'git ls-remote fails')
   const cli = await h.cli(['token', 'show', id, '--json'])

@@ -15,8 +15,8 @@ import t from 'tap'
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { startGitward, type Harness } from '../helpers/gitward.js'
-import { basic, send } from '../helpers/attack-http.js'
+import { startGitward, type Harness } from '../helpers/servers/gitward.js'
+import { basicAuth, send } from '../helpers/http/request.js'
 import { formatToken, newSecret } from '../../src/auth/token-format.js'
 
 // More guesses in flight than bcrypt_queue (16 here) + bcrypt_concurrency
@@ -62,7 +62,7 @@ t.test('a flood of wrong secrets from one address does not delay another address
   const flood = Array.from({ length: FLOODERS }, async () => {
     while (flooding && performance.now() - started < FLOOD_LIMIT_MS) {
       // A fresh wrong secret each time: never answered from the cache.
-      const status = await fromOtherAddress(h.app.port, basic(formatToken('gwpat-', known.id, newSecret(randomBytes))))
+      const status = await fromOtherAddress(h.app.port, basicAuth(formatToken('gwpat-', known.id, newSecret(randomBytes))))
       seen.total++
       if (status === 401) seen.refused++
       if (status === 503) {
@@ -91,7 +91,7 @@ t.test('a flood of wrong secrets from one address does not delay another address
   const served: number[] = []
   const ask = async (project: string, token: string): Promise<{ status: number; ms: number }> => {
     const t0 = performance.now()
-    const r = await send(h.app.port, `/${project}.git/info/refs?service=git-upload-pack`, { headers: [['Authorization', basic(token)]] })
+    const r = await send(h.app.port, `/${project}.git/info/refs?service=git-upload-pack`, { headers: [['Authorization', basicAuth(token)]] })
     return { status: r.status, ms: performance.now() - t0 }
   }
   for (const v of victims) {

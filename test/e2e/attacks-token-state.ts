@@ -4,10 +4,11 @@
 // revocation are read from the token's row on every request; the cache only
 // ever saves the bcrypt compare.
 import t from 'tap'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { advertise, basic, bearer } from '../helpers/attack-http.js'
-import { waitFor, watch } from '../helpers/attack-observe.js'
-import { findLibfaketime, startFakeTimeServer } from '../helpers/attack-faketime.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { advertise, basicAuth, bearer } from '../helpers/http/request.js'
+import { watch } from '../helpers/observe.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
+import { findLibfaketime, startFakeTimeServer } from '../helpers/servers/faketime.js'
 
 t.test('revocation with a warm cache: the very next request is refused', async t => {
   const h = await startGitward(t)
@@ -21,20 +22,20 @@ t.test('revocation with a warm cache: the very next request is refused', async t
   t.equal(clone.code, 0, clone.stderr)
   const compares = h.app.verifier.stats.compares
   const hits = h.app.verifier.stats.cacheHits
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))).status, 200, 'a cached request')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(token))).status, 200, 'a cached request')
   t.equal(h.app.verifier.stats.compares, compares, 'answered from the cache (no compare)')
   t.ok(h.app.verifier.stats.cacheHits > hits)
 
   await h.revoke(id)
   const w = await watch(h, ['acme/app'])
-  const next = await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))
+  const next = await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(token))
   t.equal(next.status, 401, 'the very next request after the revocation: 401')
   t.equal((await advertise(h.app.port, 'acme/app', 'git-receive-pack', bearer(token))).status, 401, 'Bearer too, and pushes too')
   t.equal(h.app.verifier.stats.compares, compares, 'refused from the row, with no compare')
   const fetch = await h.git(['fetch', '-q', h.repoUrl('acme/app', token)], { cwd: `${h.dir}/clone` })
   t.not(fetch.code, 0, 'git fetch with the revoked token fails')
   await w.untouched(t, 'revoked token')
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(seed.token))).status, 200, 'other tokens are unaffected')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(seed.token))).status, 200, 'other tokens are unaffected')
 })
 
 t.test('expiry with a warm cache: refused from 00:00:00.000 UTC of the expiry date', async t => {
@@ -42,11 +43,11 @@ t.test('expiry with a warm cache: refused from 00:00:00.000 UTC of the expiry da
   await h.createProject('acme/app')
   const { token } = await h.mint({ project: 'acme/app', expiresAt: '2026-06-16' })
   h.clock.set(new Date('2026-06-15T23:59:59.999Z'))
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))).status, 200, '23:59:59.999 UTC the day before: 200 (and now cached)')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(token))).status, 200, '23:59:59.999 UTC the day before: 200 (and now cached)')
   const compares = h.app.verifier.stats.compares
   h.clock.set(new Date('2026-06-16T00:00:00.000Z'))
   const w = await watch(h)
-  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basic(token))).status, 401, '00:00:00.000 UTC on the expiry date: 401')
+  t.equal((await advertise(h.app.port, 'acme/app', 'git-upload-pack', basicAuth(token))).status, 401, '00:00:00.000 UTC on the expiry date: 401')
   t.equal(h.app.verifier.stats.compares, compares, 'no compare: the cached verdict never outlives the expiry')
   await w.untouched(t, 'expired token')
 })
@@ -74,7 +75,7 @@ for (const timeZone of ['America/Los_Angeles', 'Asia/Tokyo']) {
     t.teardown(() => server.stop())
     for (const [at, status, what] of expiryCases) {
       server.setTime(new Date(at))
-      const r = await advertise(server.port, 'acme/app', 'git-upload-pack', basic(token))
+      const r = await advertise(server.port, 'acme/app', 'git-upload-pack', basicAuth(token))
       t.equal(r.status, status, `${at} (${what}): ${status}`)
     }
     // The server really ran on the fake clock: its request log lines carry
@@ -86,7 +87,7 @@ for (const timeZone of ['America/Los_Angeles', 'Asia/Tokyo']) {
         .split('\n')
         .filter(l => l.includes('"msg":"request"'))
         .map(l => (JSON.parse(l) as { time: string }).time.replace(/\.\d{3}Z$/, 'Z'))
-    await waitFor(() => requestTimes().length >= expiryCases.length, 5000)
+    await waitUntil(() => requestTimes().length >= expiryCases.length, 5000)
     const instants = new Set(expiryCases.map(([at]) => at))
     const logged = requestTimes()
     t.equal(logged.length, expiryCases.length, 'one request line per request')

@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEmbeddedBackend, type EmbeddedBackend } from '../../src/backend/embedded-backend.js'
 import { silentLogger } from '../../src/log/logger.js'
-import { startGitward, type Harness } from '../helpers/gitward.js'
-import { send } from '../helpers/attack-http.js'
+import { startGitward, type Harness } from '../helpers/servers/gitward.js'
+import { send } from '../helpers/http/request.js'
 
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
 

@@ -6,8 +6,8 @@
 import t from 'tap'
 import http from 'node:http'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
-import { startGitward } from '../helpers/gitward.js'
-import { basic } from '../helpers/attack-http.js'
+import { startGitward } from '../helpers/servers/gitward.js'
+import { basicAuth } from '../helpers/http/request.js'
 import { assertNever } from '../../src/assert-never.js'
 
 type Mode = 'ok' | 'die-mid-body' | 'die-mid-chunked' | 'hang' | 'garbage'
@@ -68,7 +68,7 @@ interface Outcome {
 /** One request through gitward; resolves however the response ends (bounded). */
 function fetchThrough(path: string, method = 'GET'): Promise<Outcome> {
   return new Promise(resolve => {
-    const headers: Record<string, string> = { Authorization: basic(token) }
+    const headers: Record<string, string> = { Authorization: basicAuth(token) }
     if (method === 'POST') {
       headers['Content-Type'] = 'application/x-git-upload-pack-request'
       headers['Content-Length'] = '4'
@@ -144,7 +144,7 @@ t.test('an upstream that refuses connections: 502, and /-/health says so', async
   const m = await g.mint({ project: 'acme/app' })
   const r = await new Promise<number>((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port: g.app.port, path: ADV, headers: { Authorization: basic(m.token) }, agent: false }, res => {
+      .get({ host: '127.0.0.1', port: g.app.port, path: ADV, headers: { Authorization: basicAuth(m.token) }, agent: false }, res => {
         res.resume()
         resolve(res.statusCode ?? 0)
       })

@@ -1,8 +1,8 @@
 // Every change made with the CLI appears once in the running server's log as
 // a JSON line (msg "audit"), naming the administrator.
 import t from 'tap'
-import { startGitward } from '../helpers/gitward.js'
-import { waitFor } from '../helpers/attack-observe.js'
+import { startGitward } from '../helpers/servers/gitward.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
 
 interface AuditLine {
   msg: string
@@ -27,10 +27,10 @@ t.test('CLI changes reach the server log as one JSON line each', async t => {
 
   const revoke = await h.cli(['token', 'revoke', token.id, '--reason', 'OPS-42'], { SUDO_USER: 'alice' })
   t.equal(revoke.code, 0, revoke.stderr)
-  t.ok(await waitFor(() => auditLines().length >= 3, 10_000), 'the revocation is logged')
+  t.ok(await waitUntil(() => auditLines().length >= 3, 10_000), 'the revocation is logged')
   const created = await h.cli(['repo', 'create', 'acme/lib'], { SUDO_USER: 'bob' })
   t.equal(created.code, 0, created.stderr)
-  t.ok(await waitFor(() => auditLines().length >= 4, 10_000), 'the new project is logged')
+  t.ok(await waitUntil(() => auditLines().length >= 4, 10_000), 'the new project is logged')
   const lines = auditLines()
   t.same(
     lines.map(l => [l.action, l.target, l.actor]),

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { bareDir, commitFiles, revParse, workHead } from '../helpers/e2e-git.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
-import { waitFor } from '../helpers/attack-observe.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { bareDir, commitFiles, revParse, workHead } from '../helpers/git/repos.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
 import { ManualClock } from '../../src/clock.js'
 import { loadConfig } from '../../src/config/load.js'
 import { silentLogger } from '../../src/log/logger.js'
@@ -37,7 +37,7 @@ t.test('a backup taken during a running push restores into a database that serve
   chmodSync(hook, 0o755)
   await commitFiles(h, wc, { 'big.bin': randomBytes(2 * 1024 * 1024) }, 'a push in progress')
   const pushing = h.git(['push', '-q', h.repoUrl('acme/app', kept.token), 'main'], { cwd: wc })
-  t.ok(await waitFor(() => existsSync(join(marks, 'started')), 60_000), 'the push is inside receive-pack')
+  t.ok(await waitUntil(() => existsSync(join(marks, 'started')), 60_000), 'the push is inside receive-pack')
   t.equal(h.app.backend?.activeProcesses(), 1, 'its git process is running')
 
   // The server writes while the copy is taken: the push's last-used time,

@@ -6,10 +6,11 @@
 import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { commitFiles } from '../helpers/e2e-git.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
-import { requestLines, waitFor } from '../helpers/attack-observe.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { commitFiles } from '../helpers/git/repos.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
+import { requestLines } from '../helpers/observe.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
 import { parseExposition, prometheusParserMissing, sample, sum, type Exposition } from '../helpers/prometheus-text.js'
 import { DEFAULT_TOKEN_PREFIX, formatToken, newSecret, newTokenId } from '../../src/auth/token-format.js'
 import { statusClass } from '../../src/metrics/metrics.js'
@@ -38,7 +39,7 @@ async function scrape(t: Test, url: string): Promise<Exposition> {
 
 /** Every request of the client has been answered, logged and counted. */
 async function quiet(t: Test, h: Harness): Promise<void> {
-  t.ok(await waitFor(() => h.app.inFlight() === 0, 10_000), 'no request in flight')
+  t.ok(await waitUntil(() => h.app.inFlight() === 0, 10_000), 'no request in flight')
 }
 
 const delta = (a: Exposition, b: Exposition, family: string, name: string, labels: Record<string, string> = {}): number =>

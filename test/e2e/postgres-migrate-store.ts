@@ -5,12 +5,12 @@
 // without changing anything.
 import t from 'tap'
 import { protectRef } from '../../src/admin/protect-ref.js'
-import { addProject } from '../helpers/store-fixtures.js'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
+import { addProject } from '../helpers/store/fixtures.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
 import { openStore } from '../../src/store/open-store.js'
 import { ManualClock } from '../../src/clock.js'
-import { startPostgresCluster } from '../helpers/postgres-cluster.js'
+import { startPostgresCluster } from '../helpers/servers/postgres-cluster.js'
 
 const cluster = await startPostgresCluster(t)
 

@@ -7,8 +7,8 @@
 // backend (protected-refs.ts).
 import t from 'tap'
 import { join } from 'node:path'
-import { startGitward } from '../helpers/gitward.js'
-import { startNginxUpstream } from '../helpers/nginx-upstream.js'
+import { startGitward } from '../helpers/servers/gitward.js'
+import { startNginxUpstream } from '../helpers/servers/nginx-upstream.js'
 import { installGitwardHook, runProtectedRefScenarios } from '../helpers/protected-refs-scenarios.js'
 
 t.test('nginx + fcgiwrap upstream with gitward\'s hook installed', async t => {

@@ -6,8 +6,8 @@
 import t from 'tap'
 import { writeFileSync, chmodSync, readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { bareDir, commitFiles } from '../helpers/e2e-git.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { bareDir, commitFiles } from '../helpers/git/repos.js'
 import { runProtectedRefScenarios } from '../helpers/protected-refs-scenarios.js'
 
 t.test('embedded backend', async t => {

@@ -5,11 +5,12 @@
 // test sets up rather than a race against a fast loopback.
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { bareDir, commitFiles, incompressible, revParse } from '../helpers/e2e-git.js'
-import { gitProcessesMentioning, spawnClientGroup, waitUntil, type ProcessInfo, within } from '../helpers/e2e-processes.js'
-import { startRelay, type Direction } from '../helpers/e2e-relay.js'
-import { withCredentials } from '../helpers/git-client.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { bareDir, commitFiles, incompressible, revParse } from '../helpers/git/repos.js'
+import { gitProcessesMentioning, spawnClientGroup, type ProcessInfo, within } from '../helpers/processes.js'
+import { waitUntil } from '../helpers/wait/wait-until.js'
+import { startRelay, type Direction } from '../helpers/http/relay.js'
+import { withCredentials } from '../helpers/git/client.js'
 
 const MiB = 1024 * 1024
 const STEP_TIMEOUT_MS = 30_000

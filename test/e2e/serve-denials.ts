@@ -5,9 +5,9 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { bareDir, remoteLines, revParse } from '../helpers/e2e-git.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { bareDir, remoteLines, revParse } from '../helpers/git/repos.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
 import { formatToken, newSecret, newTokenId, DEFAULT_TOKEN_PREFIX } from '../../src/auth/token-format.js'
 
 const NO_CREDENTIALS = 'Authentication required: use an access token as the password (any username).'

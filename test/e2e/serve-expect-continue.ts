@@ -4,8 +4,8 @@
 // the backend as usual.
 import t from 'tap'
 import http from 'node:http'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { basicAuth } from '../helpers/e2e-http.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { basicAuth } from '../helpers/http/request.js'
 
 interface ContinueAnswer {
   continued: boolean

@@ -8,12 +8,12 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { bareDir, commitFiles, incompressible, revParse, workHead } from '../helpers/e2e-git.js'
-import { basicAuth, infoRefsUrl, request } from '../helpers/e2e-http.js'
-import { startRelay } from '../helpers/e2e-relay.js'
-import { startNginxUpstream } from '../helpers/nginx-upstream.js'
-import type { RunningUpstream } from '../helpers/upstream-handle.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { bareDir, commitFiles, incompressible, revParse, workHead } from '../helpers/git/repos.js'
+import { basicAuth, infoRefsUrl, request } from '../helpers/http/request.js'
+import { startRelay } from '../helpers/http/relay.js'
+import { startNginxUpstream } from '../helpers/servers/nginx-upstream.js'
+import type { RunningUpstream } from '../helpers/servers/upstream-handle.js'
 
 async function reflog(h: Harness, project: string, ref: string): Promise<Array<{ name: string; subject: string }>> {
   const r = await h.git(['--git-dir', bareDir(h, project), 'log', '-g', '--format=%gn%x09%gs', ref])

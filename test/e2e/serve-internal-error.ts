@@ -2,8 +2,8 @@
 // fault, and the trace is scrubbed like every other line: a token quoted in
 // an error message or in a stack frame never reaches the log.
 import t from 'tap'
-import { startGitward } from '../helpers/gitward.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
+import { startGitward } from '../helpers/servers/gitward.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
 import type { Hasher } from '../../src/auth/hasher.js'
 
 t.test('a failing token check answers 500 and logs a redacted stack trace', async t => {

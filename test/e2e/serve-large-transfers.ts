@@ -5,8 +5,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { addManyCommits, bareDir, incompressible, commitFiles, revParse, workHead } from '../helpers/e2e-git.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { addManyCommits, bareDir, incompressible, commitFiles, revParse, workHead } from '../helpers/git/repos.js'
 
 const MiB = 1024 * 1024
 

@@ -6,8 +6,8 @@
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { bareDir, commitFiles, revParse, spokenProtocol, workHead } from '../helpers/e2e-git.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { bareDir, commitFiles, revParse, spokenProtocol, workHead } from '../helpers/git/repos.js'
 
 const PROJECT = 'acme/app'
 

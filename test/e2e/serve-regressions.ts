@@ -1,7 +1,7 @@
 // Regressions found in review, each driven against a running gitward.
 import t from 'tap'
 import http from 'node:http'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
 
 const basic = (token: string) => 'Basic ' + Buffer.from(`git:${token}`).toString('base64')
 

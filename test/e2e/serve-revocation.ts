@@ -3,9 +3,9 @@
 // real CLI, and expiry at 00:00 UTC by the server's injected clock.
 import t from 'tap'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { remoteLines } from '../helpers/e2e-git.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { remoteLines } from '../helpers/git/repos.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
 
 const REFUSED = 'The access token was refused: it may be mistyped, expired or revoked.'
 

@@ -7,11 +7,11 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
-import { startNginxUpstream } from '../helpers/nginx-upstream.js'
-import { startRelay } from '../helpers/e2e-relay.js'
-import type { RunningUpstream } from '../helpers/upstream-handle.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
+import { startNginxUpstream } from '../helpers/servers/nginx-upstream.js'
+import { startRelay } from '../helpers/http/relay.js'
+import type { RunningUpstream } from '../helpers/servers/upstream-handle.js'
 
 t.test('[[route]] prefixes pick the git server; unmatched paths use the default upstream', async t => {
   const dir = t.testdir()

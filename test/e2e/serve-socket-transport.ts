@@ -4,7 +4,7 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
 
 for (const transport of ['socket', 'in-process'] as const) {
   t.test(`push and clone, protocol v0 and v2, embedded_transport=${transport}`, async t => {

@@ -6,9 +6,9 @@ import t from 'tap'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
-import { issueLocalhostCertificate, type IssuedCertificate } from '../helpers/e2e-tls.js'
-import { request } from '../helpers/e2e-http.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
+import { issueLocalhostCertificate, type IssuedCertificate } from '../helpers/http/tls.js'
+import { request } from '../helpers/http/request.js'
 
 t.test('HTTPS clone, push and certificate reload', async t => {
   const certs = mkdtempSync(join(tmpdir(), 'gitward-tls-'))

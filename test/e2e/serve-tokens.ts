@@ -4,9 +4,9 @@
 // reaches `acme-evil/app`. Pushes record the token's bot name (never the
 // token) as the reflog identity, and a client cannot choose that name.
 import t from 'tap'
-import { startGitward, makeWorkingCopy, type Harness } from '../helpers/gitward.js'
-import { bareDir, revParse, remoteLines, workHead } from '../helpers/e2e-git.js'
-import { infoRefsUrl, request } from '../helpers/e2e-http.js'
+import { startGitward, makeWorkingCopy, type Harness } from '../helpers/servers/gitward.js'
+import { bareDir, revParse, remoteLines, workHead } from '../helpers/git/repos.js'
+import { infoRefsUrl, request } from '../helpers/http/request.js'
 
 const NOT_FOUND = "The project you were looking for could not be found or you don't have permission to view it."
 const PROJECTS = ['acme/app', 'acme/sub/app', 'acme-evil/app', 'other/app'] as const

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEmbeddedBackend } from '../../src/backend/embedded-backend.js'
 import { silentLogger } from '../../src/log/logger.js'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
 
 t.test('clone and push through a unix: upstream, identity from gitward only', async t => {
   const root = mkdtempSync(join(tmpdir(), 'gitward-unix-up-'))

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { startGitward, makeWorkingCopy } from '../helpers/gitward.js'
+import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
 
 t.test('push then clone through the gate', async t => {
   const h = await startGitward(t)

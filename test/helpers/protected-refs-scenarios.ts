@@ -6,8 +6,9 @@
 import type { Test } from 'tap'
 import { readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { makeWorkingCopy, ROOT, type Harness } from './gitward.js'
-import { bareDir, commitFiles } from './e2e-git.js'
+import { makeWorkingCopy, type Harness } from './servers/gitward.js'
+import { ROOT } from './paths/root.js'
+import { bareDir, commitFiles } from './git/repos.js'
 
 export interface ScenarioOptions {
   /** Called for every new bare repository (the external upstream installs gitward's hook here). */

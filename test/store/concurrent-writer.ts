@@ -7,14 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { systemClock } from '../../src/clock.js'
 import { openSqliteStore } from '../../src/store/sqlite-store.js'
-import { addProject, addToken, newToken, note, written } from '../helpers/store-fixtures.js'
+import { addProject, addToken, newToken, note, written } from '../helpers/store/fixtures.js'
+import { BIN, ROOT } from '../helpers/paths/root.js'
 
-const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))
-const BIN = path.join(ROOT, 'bin', 'gitward')
 const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3')
 
 // Holds the write lock until the parent drops a marker file, then commits a

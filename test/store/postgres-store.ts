@@ -12,9 +12,9 @@ import { openSqliteStore } from '../../src/store/sqlite-store.js'
 import { ADMIN_WRITE_LOCK } from '../../src/store/postgres/locks.js'
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.js'
 import { openPostgresStore, POSTGRES_HOT_PATH_SQL } from '../../src/store/postgres/postgres-store.js'
-import { startPostgresCluster } from '../helpers/postgres-cluster.js'
-import { runStoreContract, setup, type StoreFixture } from '../helpers/store-contract.js'
-import { addProject, addToken, newToken, note, written } from '../helpers/store-fixtures.js'
+import { startPostgresCluster } from '../helpers/servers/postgres-cluster.js'
+import { runStoreContract, setup, type StoreFixture } from '../helpers/store/contract.js'
+import { addProject, addToken, newToken, note, written } from '../helpers/store/fixtures.js'
 
 const cluster = await startPostgresCluster(t)
 

@@ -6,8 +6,8 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { ManualClock } from '../../src/clock.js'
 import { openSqliteStore, HOT_PATH_SQL } from '../../src/store/sqlite-store.js'
-import { runStoreContract, setup, type StoreFixture } from '../helpers/store-contract.js'
-import { addProject, addToken, newToken, note } from '../helpers/store-fixtures.js'
+import { runStoreContract, setup, type StoreFixture } from '../helpers/store/contract.js'
+import { addProject, addToken, newToken, note } from '../helpers/store/fixtures.js'
 
 const sqlite: StoreFixture = {
   engine: 'sqlite',

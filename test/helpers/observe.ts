@@ -8,7 +8,8 @@
 //     deletion that got through would change them).
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import type { Harness } from './gitward.js'
+import type { Harness } from './servers/gitward.js'
+import { sleep } from './wait/wait-until.js'
 
 export interface RequestLine {
   id: string
@@ -33,18 +34,6 @@ export function requestLines(h: Harness): RequestLine[] {
 }
 
 export const allowedCount = (h: Harness): number => requestLines(h).filter(l => l.decision === 'allow').length
-
-export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-
-/** Poll `condition` every 25 ms until it holds or `timeoutMs` passes; returns whether it held. */
-export async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<boolean> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    if (condition()) return true
-    if (Date.now() >= until) return false
-    await sleep(25)
-  }
-}
 
 /**
  * Wait until the server has been quiet: no new request line for `quietMs`

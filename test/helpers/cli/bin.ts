@@ -8,14 +8,12 @@
 // the few tests that must prove the executable itself.
 import { execFile } from 'node:child_process'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import type { Test } from 'tap'
-import { memoryIo } from '../../src/cli/io.js'
-import { run } from '../../src/cli/run.js'
+import { memoryIo } from '../../../src/cli/io.js'
+import { run } from '../../../src/cli/run.js'
+import { BIN } from '../paths/root.js'
 
-export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))
-export const BIN = path.join(ROOT, 'bin', 'gitward')
 
 export interface CliResult {
   code: number

@@ -6,7 +6,7 @@
 //   - opens a write transaction (BEGIN IMMEDIATE), runs the given SQL and
 //     holds the transaction open until told to commit or roll back.
 import { spawn } from 'node:child_process'
-import { ROOT } from './gitward.js'
+import { ROOT } from '../paths/root.js'
 
 export type LockMode = 'exclusive' | 'write-transaction'
 

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
-import { gitEnv } from './git-client.js'
-import type { Harness } from './gitward.js'
+import { gitEnv } from './client.js'
+import type { Harness } from '../servers/gitward.js'
 
 /** The bare repository of a project inside the harness's repositories root. */
 export const bareDir = (h: Pick<Harness, 'repos'>, project: string): string => join(h.repos, `${project}.git`)

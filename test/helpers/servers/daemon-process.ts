@@ -3,7 +3,7 @@
 // and stop it for sure. Shared by the upstream helpers.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 
@@ -108,39 +108,6 @@ export function startDaemon(command: string, args: readonly string[], options: S
       }
     },
   }
-}
-
-/** Resolves when `port` accepts a TCP connection; false if `alive()` turns false or time runs out. */
-export async function waitForPort(port: number, alive: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  const attempts = Math.ceil(timeoutMs / 50)
-  for (let i = 0; i < attempts; i++) {
-    if (!alive()) return false
-    const open = await new Promise<boolean>(resolve => {
-      const socket = connect({ host: '127.0.0.1', port })
-      socket.once('connect', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once('error', () => {
-        socket.destroy()
-        resolve(false)
-      })
-    })
-    if (open) return true
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-  return false
-}
-
-/** Resolves when `exists()` is true (e.g. a Unix socket file appeared); false on timeout or death. */
-export async function waitFor(exists: () => boolean, alive: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  const attempts = Math.ceil(timeoutMs / 25)
-  for (let i = 0; i < attempts; i++) {
-    if (exists()) return true
-    if (!alive()) return false
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-  return exists()
 }
 
 /** Replace every occurrence of `from`; a template without it is a broken template. */

@@ -15,13 +15,12 @@ import {
   shortTempDir,
   startDaemon,
   substitute,
-  waitFor,
-  waitForPort,
   type Daemon,
 } from './daemon-process.js'
 import type { UpstreamOptions, UpstreamStart } from './upstream-handle.js'
+import { waitForPort, waitForFile } from '../wait/port.js'
 
-export const NGINX_TEMPLATE = fileURLToPath(new URL('../../config/nginx-upstream.conf', import.meta.url))
+export const NGINX_TEMPLATE = fileURLToPath(new URL('../../../config/nginx-upstream.conf', import.meta.url))
 const HTTP_BACKEND = '/usr/lib/git-core/git-http-backend'
 const ATTEMPTS = 3
 
@@ -95,7 +94,7 @@ export async function startNginxUpstream(options: UpstreamOptions): Promise<Upst
     // -p: run nothing but git http-backend, whatever SCRIPT_FILENAME says.
     const wrapper = startDaemon(fcgiwrap, ['-f', '-s', `unix:${fcgiSocket}`, '-p', HTTP_BACKEND], { env: cgiEnv })
     started.push(wrapper)
-    if (!(await waitFor(() => existsSync(fcgiSocket), () => !wrapper.exited()))) {
+    if (!(await waitForFile(() => existsSync(fcgiSocket), () => !wrapper.exited()))) {
       throw new Error(`fcgiwrap did not start:\n${wrapper.output()}`)
     }
 

@@ -8,10 +8,10 @@
 // of a rotation happen together. The RULES (names, paths, messages) are
 // tested in test/admin/.
 import type { Test } from 'tap'
-import { rejectsWithCode as rejectsWith } from './assertions.js'
-import { ManualClock, type Clock } from '../../src/clock.js'
-import type { Store } from '../../src/store/store.js'
-import { addProject, addToken, HASH, newToken, note, written } from './store-fixtures.js'
+import { rejectsWithCode as rejectsWith } from '../assertions.js'
+import { ManualClock, type Clock } from '../../../src/clock.js'
+import type { Store } from '../../../src/store/store.js'
+import { addProject, addToken, HASH, newToken, note, written } from './fixtures.js'
 
 export interface StoreFixture {
   /** Shown in test names. */

@@ -3,8 +3,8 @@
 // the port learned from the "listening" line. Also the admin CLI, run the
 // same way against the same database.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { BIN } from './gitward.js'
-import type { RunResult } from './git-client.js'
+import { BIN } from '../paths/root.js'
+import type { RunResult } from '../git/client.js'
 
 export interface ServeProcess {
   child: ChildProcess

@@ -21,11 +21,11 @@ import {
   shortTempDir,
   startDaemon,
   substitute,
-  waitForPort,
 } from './daemon-process.js'
 import type { UpstreamOptions, UpstreamStart } from './upstream-handle.js'
+import { waitForPort } from '../wait/port.js'
 
-export const APACHE_TEMPLATE = fileURLToPath(new URL('../../config/apache-upstream.conf', import.meta.url))
+export const APACHE_TEMPLATE = fileURLToPath(new URL('../../../config/apache-upstream.conf', import.meta.url))
 const HTTP_BACKEND = '/usr/lib/git-core/git-http-backend'
 const MODULES_DIR = '/usr/lib/apache2/modules'
 const ATTEMPTS = 3

@@ -1,10 +1,10 @@
 // Rows for store-level tests, written straight through the Store (no admin
 // rules), with a placeholder audit entry.
-import type { AuditAction, AuditNote } from '../../src/model/audit.js'
-import type { Project } from '../../src/model/project.js'
-import type { NewToken, TokenRecord } from '../../src/model/token.js'
-import type { Visibility } from '../../src/model/visibility.js'
-import type { Conflict, Store, Written } from '../../src/store/store.js'
+import type { AuditAction, AuditNote } from '../../../src/model/audit.js'
+import type { Project } from '../../../src/model/project.js'
+import type { NewToken, TokenRecord } from '../../../src/model/token.js'
+import type { Visibility } from '../../../src/model/visibility.js'
+import type { Conflict, Store, Written } from '../../../src/store/store.js'
 
 export const note = (action: AuditAction = 'token.created', target = 'x', user = 'test'): AuditNote => ({
   actor: { user },

@@ -4,7 +4,7 @@
 // /proc for server-side git processes still working on a test's repositories.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
-import { gitEnv } from './git-client.js'
+import { gitEnv } from './git/client.js'
 
 export interface ClientProcess {
   child: ChildProcess
@@ -46,16 +46,6 @@ export function spawnClientGroup(home: string, args: readonly string[], options:
       }
     },
   }
-}
-
-/** Poll `check` every `stepMs` until it holds or `timeoutMs` passes; returns its last result. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 25): Promise<boolean> {
-  const rounds = Math.max(1, Math.ceil(timeoutMs / stepMs))
-  for (let i = 0; i < rounds; i++) {
-    if (await check()) return true
-    await new Promise(resolve => setTimeout(resolve, stepMs))
-  }
-  return check()
 }
 
 export interface ProcessInfo {
