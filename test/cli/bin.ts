@@ -4,7 +4,8 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { gitwardProcess, ROOT } from '../helpers/cli-bin.js'
+import { gitwardProcess } from '../helpers/cli/bin.js'
+import { ROOT } from '../helpers/paths/root.js'
 
 t.test('bin/gitward runs the built program and its exit codes reach the shell', async t => {
   t.ok(fs.existsSync(path.join(ROOT, 'dist', 'cli', 'run.js')), 'built (npm test builds in pretest)')

@@ -5,10 +5,10 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { gitward } from '../helpers/cli/bin.js'
+import { gitward, gitwardProcess } from '../helpers/cli/bin.js'
 
-// Node's own recursive mkdir loops forever under /proc; the helper's 60 s
-// timeout turns a hang into a failure (code -1) instead of a stuck suite.
+// Node's own recursive mkdir loops forever under /proc; run as a process,
+// the helper's 60 s timeout turns a hang into a failure, not a stuck suite.
 const proc = '/proc/gitward-test-no-such-dir'
 
 t.test('--db and --repos under /proc fail at once with the path and the reason', { skip: !fs.existsSync('/proc/self') && 'no /proc here' }, async t => {
@@ -20,7 +20,7 @@ t.test('--db and --repos under /proc fail at once with the path and the reason',
     [['--db', path.join(dir, 'gitward.db'), '--repos', `${proc}/repos`, 'repo', 'create', 'acme/app'], /cannot create the repositories root \/proc\/gitward-test-no-such-dir\/repos \(ENOENT\)/],
   ]
   for (const [args, message] of cases) {
-    const r = await gitward(dir, args, { raw: true })
+    const r = await gitwardProcess(dir, args, { raw: true })
     t.equal(r.code, 3, args.join(' '))
     t.match(r.stderr, message, args.join(' '))
   }
