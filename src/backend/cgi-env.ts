@@ -144,6 +144,8 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
       throw new GitwardError('INVALID_CONFIG', 'The embedded backend has no hooks directory, so this push cannot be checked.')
     }
     env[REF_POLICY_ENV] = refPolicy
+    // The token's public id (never its secret), for a repository's own hooks too.
+    if (/^[A-Za-z0-9]{1,64}$/.test(pushPolicy.tokenId)) env.GITWARD_TOKEN_ID = pushPolicy.tokenId
     config.push(['core.hooksPath', input.hooksDir])
   }
   env.GIT_CONFIG_COUNT = String(config.length)

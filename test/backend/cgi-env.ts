@@ -216,10 +216,12 @@ t.test('protected refs: core.hooksPath and GITWARD_REF_POLICY only for a push th
     }))
   const env = push({ 'x-gitward-ref-policy': marked })
   t.equal(env.GITWARD_REF_POLICY, marked)
+  t.equal(env.GITWARD_TOKEN_ID, 'k3j9x2m1q8ab')
   t.equal(config(env)['core.hooksPath'], '/run/gitward/home/hooks')
   for (const headers of [{}, { 'x-gitward-ref-policy': unmarked }] as Array<Record<string, string>>) {
     const plain = push(headers)
     t.equal(plain.GITWARD_REF_POLICY, undefined)
+    t.equal(plain.GITWARD_TOKEN_ID, undefined)
     t.equal(config(plain)['core.hooksPath'], undefined, 'the repository\'s own hooks run as always')
   }
   t.throws(() => push({ 'x-gitward-ref-policy': 'not+base64url' }), /malformed/)
