@@ -13,7 +13,7 @@ import type { Logger } from './log/logger.js'
 import type { RandomBytes } from './auth/token-format.js'
 import type { Store } from './store/store.js'
 import { GitwardError, isGitwardError } from './errors.js'
-import { isPostgresUrl, openStore } from './store/open-store.js'
+import { openStore, requireExistingDatabase } from './store/open-store.js'
 import { bcryptHasher, type Hasher } from './auth/hasher.js'
 import { VerifiedTokenCache } from './auth/verified-token-cache.js'
 import { createConcurrencyLimiter } from './limits/concurrency-limiter.js'
@@ -128,12 +128,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   // Fail closed: no database, no service. (The CLI's `--init` creates one.)
   // A PostgreSQL database is created by its administrator (createdb); an
   // instance brings its schema up to date under the migration lock.
-  if (deps.requireExistingDatabase !== false && !isPostgresUrl(config.db) && !existsSync(config.db)) {
-    throw new GitwardError(
-      'DB_UNAVAILABLE',
-      `The database ${config.db} does not exist; create it with "gitward serve --init" or point --db at an existing one.`,
-    )
-  }
+  if (deps.requireExistingDatabase !== false) requireExistingDatabase(config.db)
   const tls = await readTls(config)
   const store = await openStore({
     db: config.db,

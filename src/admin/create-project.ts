@@ -29,6 +29,8 @@ export interface CreateProjectDeps {
 export interface CreateProjectRequest {
   path: string
   visibility: string
+  /** Register an existing bare repository at the project's place instead of refusing it. */
+  adopt?: boolean
 }
 
 export interface CreatedProject {
@@ -58,10 +60,27 @@ export async function createProject(
   }
   const defaultBranchProtection: DefaultBranchProtection = deps.defaultBranchProtection
   if ((await deps.store.findProject(path)) !== undefined) throw alreadyRegistered(path)
+  // Threat: on a case-insensitive filesystem (macOS, Windows, ext4 casefold)
+  // Acme/App and acme/app are one directory, so registering the second would
+  // hand the first one's repository to other tokens and another visibility.
+  const folded = caseFold(path)
+  const twin = (await deps.store.listProjects()).find(p => caseFold(p.path) === folded)
+  if (twin !== undefined) {
+    throw new GitwardError(
+      'ALREADY_EXISTS',
+      `the project "${path}" differs from the registered project "${twin.path}" only in letter case, and would share its repository on a case-insensitive filesystem; choose another path.`,
+    )
+  }
 
   const repo = deps.reposRoot === null
     ? null
-    : await createBareRepository({ root: deps.reposRoot, path, defaultBranch: deps.defaultBranch, runGit: deps.runGit })
+    : await createBareRepository({
+        root: deps.reposRoot,
+        path,
+        defaultBranch: deps.defaultBranch,
+        runGit: deps.runGit,
+        adopt: request.adopt === true,
+      })
   try {
     const written = await deps.store.createProject(
       { path, visibility, defaultBranch: deps.defaultBranch, defaultBranchProtection },
@@ -84,3 +103,6 @@ export async function createProject(
     throw e
   }
 }
+
+/** Case folding as case-insensitive filesystems do it, for the project paths gitward accepts. */
+export const caseFold = (path: string): string => path.normalize('NFC').toLowerCase()

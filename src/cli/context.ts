@@ -13,6 +13,8 @@ import type { Store } from '../store/store.js'
 import type { CliIo } from './io.js'
 import type { SignalSource } from './signals.js'
 import { administrator, parseReason } from './administrator.js'
+import { ownerWarnings } from './owner-warning.js'
+import { requireExistingDatabase } from '../store/open-store.js'
 import { DEFAULT_TOKEN_PREFIX, tokenPatterns } from '../auth/token-format.js'
 
 /** Adds one command (or a group of subcommands) to the program. */
@@ -33,6 +35,8 @@ export interface CliDeps {
   random: RandomBytes
   /** The OS user recorded as the actor in the audit trail. */
   userName: () => string
+  /** The effective uid, to warn when gitward's files belong to someone else (-1: unknown). */
+  euid: () => number
   loadConfig: (sources: ConfigSources) => Config
   /** `file` is the db setting: a SQLite file or a postgres:// connection string. */
   openStore: (options: { file: string; clock: Clock; busyTimeoutMs: number; logger?: Logger }) => Promise<Store>
@@ -98,6 +102,8 @@ export function createContext(io: CliIo, deps: CliDeps): CliContext {
     },
     async withAdmin(command, fn, flags) {
       const config = ctx.config(command, flags)
+      requireExistingDatabase(config.db)
+      for (const warning of ownerWarnings(config, deps.euid())) io.stderr(warning)
       const store = await deps.openStore({ file: config.db, clock: deps.clock, busyTimeoutMs: CLI_BUSY_TIMEOUT_MS })
       const admin = createAdmin({
         store,

@@ -26,6 +26,7 @@ export function defaultCliDeps(): CliDeps {
     clock: systemClock,
     random: randomBytes,
     userName: osUser,
+    euid: () => process.geteuid?.() ?? -1,
     loadConfig,
     openStore: options =>
       openStore({ db: options.file, clock: options.clock, busyTimeoutMs: options.busyTimeoutMs, ...(options.logger === undefined ? {} : { logger: options.logger }) }),

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module'
 import { Command } from 'commander'
 import type { CliContext, CommandRegistrar } from './context.js'
+import { registerInitCommand } from './commands/init.js'
 import { registerAuditCommand } from './commands/audit.js'
 import { registerMigrateStoreCommand } from './commands/migrate-store.js'
 import { registerGroupCommands } from './commands/group.js'
@@ -14,6 +15,7 @@ import { registerBackupCommand } from './commands/backup.js'
 import { registerProtectCommands } from './commands/protect.js'
 
 export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
+  registerInitCommand,
   registerRepoCommands,
   registerTokenCommands,
   registerGroupCommands,
@@ -51,6 +53,7 @@ export function buildProgram(ctx: CliContext, extra: readonly CommandRegistrar[]
     .addHelpText(
       'after',
       '\nExamples:\n' +
+        '  $ gitward init\n' +
         '  $ gitward repo create acme/app\n' +
         '  $ TOKEN=$(gitward token create --project acme/app --name ci --scopes read_repository)\n' +
         '  $ gitward --db /var/lib/gitward/gitward.db token list --all\n' +

@@ -1,5 +1,6 @@
 // Creates <root>/<path>.git as a bare repository, or adopts one that already
-// exists there.
+// exists there when the administrator says so (--adopt): registering a
+// directory nobody meant to publish must be a deliberate act.
 //
 // Threat: writing outside the repositories root. The path was already checked
 // by checkRepoPath (no "..", no leading "."), but a directory inside the root
@@ -31,6 +32,10 @@ export interface CreateBareRepositoryOptions {
   path: string
   defaultBranch: string
   runGit: RunGit
+  /** Adopt an existing bare repository at the place instead of refusing. */
+  adopt?: boolean
+  /** The effective uid of this process (default: the real one); 0 hands new files to the root's owner. */
+  euid?: number
 }
 
 const DIR_MODE = 0o750
@@ -94,6 +99,25 @@ function removeQuietly(created: readonly string[], repoDir: string | null): void
   }
 }
 
+/**
+ * An administrator running `repo create` as root would otherwise leave
+ * root-owned 0750 directories that the service user cannot read, failing
+ * every client with 500. New files belong to whoever owns the root.
+ */
+function handToRootOwner(rootReal: string, created: readonly string[], euid: number): void {
+  if (euid !== 0) return
+  const { uid, gid } = fs.statSync(rootReal)
+  if (uid === 0 && gid === 0) return
+  const walk = (p: string): void => {
+    fs.lchownSync(p, uid, gid)
+    if (fs.lstatSync(p).isDirectory()) for (const name of fs.readdirSync(p)) walk(path.join(p, name))
+  }
+  // Parents are taken alone (they may hold other projects); the repository whole.
+  for (const dir of created.slice(0, -1)) fs.lchownSync(dir, uid, gid)
+  const repo = created[created.length - 1]
+  if (repo !== undefined) walk(repo)
+}
+
 export async function createBareRepository(options: CreateBareRepositoryOptions): Promise<BareRepository> {
   const check = checkRepoPath(options.path)
   if (!check.ok) throw new GitwardError('INVALID_PATH', `"${options.path}" is not a valid project path: ${check.rule}.`)
@@ -144,6 +168,12 @@ export async function createBareRepository(options: CreateBareRepositoryOptions)
     if (!looksLikeBareRepository(real)) {
       throw repoError(`${target} already exists but is not a bare git repository; move it away or choose another path.`)
     }
+    if (options.adopt !== true) {
+      throw new GitwardError(
+        'ALREADY_EXISTS',
+        `the bare repository ${real} already exists; add --adopt to register it as ${check.path}, or choose another path.`,
+      )
+    }
     return { dir: real, created: false, remove: async () => {} }
   }
 
@@ -155,6 +185,12 @@ export async function createBareRepository(options: CreateBareRepositoryOptions)
   } catch (e) {
     removeQuietly(createdParents, target)
     throw e
+  }
+  try {
+    handToRootOwner(rootReal, [...createdParents, target], options.euid ?? process.geteuid?.() ?? -1)
+  } catch (e) {
+    removeQuietly(createdParents, target)
+    throw repoError(`cannot give ${target} to the owner of ${rootReal} (${errnoCode(e) ?? 'error'}).`, e)
   }
   return {
     dir: target,

@@ -1,7 +1,10 @@
 // Chooses the store engine from the `db` setting: a postgres:// or
 // postgresql:// connection string opens the PostgreSQL store (shared by any
 // number of instances); anything else is a SQLite file.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { Clock } from '../clock.js'
+import { GitwardError } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import { isPostgresUrl } from './postgres/url.js'
 import { openSqliteStore } from './sqlite-store.js'
@@ -42,4 +45,16 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     busyTimeoutMs: options.busyTimeoutMs,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   })
+}
+
+/**
+ * Fail closed: a SQLite database that does not exist is an error, never a
+ * new empty one (only `gitward init` and `serve --init` create it).
+ */
+export function requireExistingDatabase(db: string): void {
+  if (isPostgresUrl(db) || existsSync(db)) return
+  throw new GitwardError(
+    'DB_UNAVAILABLE',
+    `The database ${resolve(db)} does not exist; create it with "gitward init" (or "gitward serve --init"), or point --db at the existing one.`,
+  )
 }

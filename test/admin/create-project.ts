@@ -74,9 +74,42 @@ t.test('if registration fails, an adopted repository is kept', async t => {
   const locker = new Database(file)
   t.teardown(() => locker.close())
   locker.exec('BEGIN IMMEDIATE')
-  await refused(t, createProject(deps, { path: 'acme/app', visibility: 'private' }, actor), 'DB_BUSY')
+  await refused(t, createProject(deps, { path: 'acme/app', visibility: 'private', adopt: true }, actor), 'DB_BUSY')
   locker.exec('ROLLBACK')
   t.ok(fs.existsSync(path.join(repos, 'acme', 'app.git', 'HEAD')))
-  const r = await createProject(deps, { path: 'acme/app', visibility: 'private' }, actor)
+  const r = await createProject(deps, { path: 'acme/app', visibility: 'private', adopt: true }, actor)
   t.equal(r.repository?.created, false, 'adopted on the next try')
+})
+
+t.test('a path that differs from a registered one only in letter case is refused (case-insensitive filesystems)', async t => {
+  const { deps } = await setup(t)
+  await createProject(deps, { path: 'acme/app', visibility: 'private' }, actor)
+  await refused(t, createProject(deps, { path: 'Acme/App', visibility: 'public' }, actor), 'ALREADY_EXISTS', /"acme\/app" only in letter case/)
+  t.same((await deps.store.listProjects()).map(p => p.path), ['acme/app'], 'nothing registered')
+})
+
+t.test('an existing bare repository is adopted only when asked', async t => {
+  const { deps, repos, store, env } = await setup(t)
+  const dir = path.join(repos, 'acme', 'app.git')
+  fs.mkdirSync(dir, { recursive: true })
+  execFileSync('git', ['init', '--bare', '--quiet', dir], { env })
+  await refused(t, createProject(deps, { path: 'acme/app', visibility: 'public' }, actor), 'ALREADY_EXISTS', /already exists; add --adopt to register it as acme\/app/)
+  t.same(await store.listProjects(), [], 'nothing registered')
+  const adopted = await createProject(deps, { path: 'acme/app', visibility: 'public', adopt: true }, actor)
+  t.same(adopted.repository, { dir: fs.realpathSync(dir), created: false })
+})
+
+t.test('run as root, a new repository belongs to the owner of the repositories root', { skip: process.geteuid?.() === 0 ? false : 'needs root to change owners' }, async t => {
+  const { deps, repos } = await setup(t)
+  fs.chownSync(repos, 4321, 4322)
+  const r = await createProject(deps, { path: 'team/sub/app', visibility: 'private' }, actor)
+  const owners = new Set<string>()
+  const walk = (p: string): void => {
+    const st = fs.lstatSync(p)
+    owners.add(`${st.uid}:${st.gid}`)
+    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n))
+  }
+  walk(r.repository?.dir as string)
+  walk(path.join(repos, 'team'))
+  t.same([...owners], ['4321:4322'], 'every new directory and file')
 })

@@ -20,6 +20,7 @@ t.test('filters, through the CLI', async t => {
     const code = await run(['--db', 'g.db', '--repos', 'repos', ...argv], io, { clock, userName: () => 'gitward', hasher: () => bcryptHasher(4) })
     return { code, stdout: io.out.join(''), stderr: io.err.join('') }
   }
+  t.equal((await cli(['init'])).code, 0)
   t.equal((await cli(['repo', 'create', 'acme/app'])).code, 0)
   clock.set(new Date('2026-06-02T10:00:00Z'))
   const minted = await cli(['token', 'create', '--project', 'acme/app', '--name', 'ci', '--scopes', 'read_repository', '--json'], { SUDO_USER: 'alice' })

@@ -12,6 +12,12 @@ t.test('--db/--repos go before or after the subcommand; env and config file work
     'gitward.toml': 'db = "from-file.db"\nrepos = "file-repos"\ndefault_branch = "develop"\n',
   })
   const raw = { raw: true }
+  // Each place the database may be named, first created by gitward init from that place.
+  t.equal((await gitward(dir, ['init', '--db', path.join(dir, 'after.db'), '--repos', path.join(dir, 'r')], raw)).code, 0)
+  t.equal((await gitward(dir, ['init'], { raw: true, env: { GITWARD_DB: 'env.db', GITWARD_REPOS: 'env-repos' } })).code, 0)
+  t.equal((await gitward(dir, ['--config', 'gitward.toml', 'init'], raw)).code, 0)
+  t.equal((await gitward(dir, ['--config', 'gitward.toml', '--db', 'flag.db', 'init'], { raw: true, env: { GITWARD_DB: 'env.db' } })).code, 0)
+  t.equal((await gitward(dir, ['init'], raw)).code, 0)
   const after = await gitward(dir, ['repo', 'create', 'a/one', '--db', path.join(dir, 'after.db'), '--repos', path.join(dir, 'r')], raw)
   t.equal(after.code, 0, after.stderr)
   t.ok(fs.existsSync(path.join(dir, 'after.db')))
@@ -38,7 +44,7 @@ t.test('--db/--repos go before or after the subcommand; env and config file work
 t.test('environment problems exit 3 with one sentence', async t => {
   const dir = t.testdir({ home: {}, 'a-directory.db': {}, 'corrupt.db': randomBytes(4096).toString('latin1') })
   const newer = path.join(dir, 'newer.db')
-  t.equal((await gitward(dir, ['--db', newer, 'repo', 'list'], { raw: true })).code, 0)
+  t.equal((await gitward(dir, ['--db', newer, 'init'], { raw: true })).code, 0)
   const { default: Database } = await import('better-sqlite3')
   const db = new Database(newer)
   db.pragma('user_version = 7')
@@ -55,7 +61,7 @@ t.test('environment problems exit 3 with one sentence', async t => {
 t.test('every command has --help with an example', async t => {
   const dir = t.testdir({ home: {} })
   const commands = [
-    [], ['repo', 'create'], ['repo', 'list'], ['token', 'create'], ['token', 'list'], ['token', 'show'],
+    [], ['init'], ['repo', 'create'], ['repo', 'list'], ['token', 'create'], ['token', 'list'], ['token', 'show'],
     ['token', 'revoke'], ['token', 'rotate'], ['group', 'set'], ['audit'],
   ]
   const results = await gitwardAll(dir, commands.map(c => [...c, '--help']), 4)

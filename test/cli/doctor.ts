@@ -41,6 +41,7 @@ async function installation(t: Test) {
     const code = await run(argv, io, { clock, userName: () => 'gitward-test', hasher: () => bcryptHasher(4) })
     return { code, stdout: io.out.join(''), stderr: io.err.join('') }
   }
+  t.equal((await cli(['init'])).code, 0)
   t.equal((await cli(['repo', 'create', 'acme/app'])).code, 0)
   t.equal((await cli(['repo', 'create', 'acme/lib'])).code, 0)
   const expires = new Date(clock.now() + 90 * 86_400_000).toISOString().slice(0, 10)

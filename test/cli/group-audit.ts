@@ -1,10 +1,10 @@
 // `gitward group set` and `gitward audit` through the real bin/gitward.
 import t from 'tap'
 import path from 'node:path'
-import { assertOneSentence, counts, gitward, gitwardAll } from '../helpers/cli/bin.js'
+import { assertOneSentence, counts, gitward, gitwardAll, initializedDir } from '../helpers/cli/bin.js'
 
 t.test('group set and audit', async t => {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   t.equal((await gitward(dir, ['repo', 'create', 'acme/app'])).code, 0)
   const off = await gitward(dir, ['group', 'set', 'acme', '--project-token-creation', 'disabled'])
   t.equal(off.code, 0)
@@ -21,14 +21,14 @@ t.test('group set and audit', async t => {
 })
 
 t.test('an empty audit trail and an empty project list say so', async t => {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   const [audit, repos] = await gitwardAll(dir, [['audit'], ['repo', 'list']])
   t.equal(audit!.stdout, 'The audit trail is empty.\n')
   t.match(repos!.stdout, /^No projects registered yet/)
 })
 
 t.test('bad input: one sentence, nothing changes', async t => {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   t.equal((await gitward(dir, ['repo', 'create', 'acme/app'])).code, 0)
   const db = path.join(dir, 'gitward.db')
   const table: Array<[string, string[], number, RegExp]> = [

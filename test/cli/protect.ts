@@ -3,10 +3,10 @@
 // and one sentence with exit 1 and nothing changed for every bad input.
 import t from 'tap'
 import path from 'node:path'
-import { assertOneSentence, counts, gitward } from '../helpers/cli/bin.js'
+import { assertOneSentence, counts, gitward, initializedDir } from '../helpers/cli/bin.js'
 
 t.test('protect, list, unprotect', async t => {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   const db = path.join(dir, 'gitward.db')
   for (const p of ['acme/app', 'acme/sub/tool']) t.equal((await gitward(dir, ['repo', 'create', p])).code, 0)
 
@@ -56,7 +56,7 @@ t.test('protect, list, unprotect', async t => {
 })
 
 t.test('token create --refs: shown by list and show, kept by rotate', async t => {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   t.equal((await gitward(dir, ['repo', 'create', 'acme/app'])).code, 0)
   const made = await gitward(dir, ['token', 'create', '--project', 'acme/app', '--name', 'rel', '--scopes', 'write_repository', '--role', 'developer', '--refs', 'refs/tags/v*,refs/heads/ci/*', '--json'])
   t.equal(made.code, 0, made.stderr)

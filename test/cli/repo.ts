@@ -2,10 +2,10 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { assertOneSentence, counts, gitward, gitwardAll } from '../helpers/cli/bin.js'
+import { assertOneSentence, counts, gitward, gitwardAll, initializedDir } from '../helpers/cli/bin.js'
 
 t.test('repo create and list', async t => {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   const created = await gitward(dir, ['repo', 'create', 'acme/app'])
   t.equal(created.code, 0, created.stderr)
   const repoDir = path.join(fs.realpathSync(dir), 'repos', 'acme', 'app.git')
@@ -34,18 +34,41 @@ t.test('repo create and list', async t => {
   ])
 })
 
-t.test('repo create adopts an existing bare repository', async t => {
-  const dir = t.testdir({ home: {} })
+t.test('repo create adopts an existing bare repository only with --adopt; a case twin is refused', async t => {
+  const dir = await initializedDir(t)
   const first = await gitward(dir, ['repo', 'create', 'acme/app'])
   t.equal(first.code, 0)
   // Register the same repositories root in a second database.
-  const other = await gitward(dir, ['--db', path.join(dir, 'other.db'), 'repo', 'create', 'acme/app'])
+  const otherDb = path.join(dir, 'other.db')
+  t.equal((await gitward(dir, ['--db', otherDb, 'init'])).code, 0)
+  const refused = await gitward(dir, ['--db', otherDb, 'repo', 'create', 'acme/app', '--visibility', 'public'])
+  assertOneSentence(t, refused, 1, /already exists; add --adopt to register it as acme\/app/, 'no silent adoption')
+  const other = await gitward(dir, ['--db', otherDb, 'repo', 'create', 'acme/app', '--adopt'])
   t.equal(other.code, 0, other.stderr)
-  t.match(other.stdout, /adopted the existing bare repository/)
+  t.match(other.stdout, /adopted the existing bare repository .*acme\/app\.git/)
+  const twin = await gitward(dir, ['repo', 'create', 'Acme/App', '--visibility', 'public'])
+  assertOneSentence(t, twin, 1, /differs from the registered project "acme\/app" only in letter case/, 'case twin')
+  t.notOk(fs.existsSync(path.join(dir, 'repos', 'Acme')), 'nothing created for the twin')
+})
+
+t.test('every command but init and serve --init refuses a database that does not exist', async t => {
+  const dir = t.testdir({ home: {} })
+  for (const args of [['repo', 'list'], ['repo', 'create', 'acme/app'], ['token', 'revoke', 'abcdefghjkmn'], ['token', 'list'], ['group', 'set', 'acme', '--project-token-creation', 'disabled'], ['audit']]) {
+    const r = await gitward(dir, args)
+    assertOneSentence(t, r, 3, /^gitward: The database \/.*gitward\.db does not exist; create it with "gitward init"/, args.join(' '))
+  }
+  t.notOk(fs.existsSync(path.join(dir, 'gitward.db')), 'no database was created')
+  const init = await gitward(dir, ['init'])
+  t.equal(init.code, 0, init.stderr)
+  t.match(init.stdout, /^Created the database \/.*gitward\.db\.\nCreated the repositories root \/.*repos\.\n$/)
+  t.equal(fs.statSync(path.join(dir, 'gitward.db')).mode & 0o777, 0o600)
+  const again = await gitward(dir, ['init'])
+  t.match(again.stdout, /already exists; its schema is up to date/)
+  t.equal((await gitward(dir, ['repo', 'list'])).code, 0)
 })
 
 t.test('bad input: one sentence, nothing changes', async t => {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   t.equal((await gitward(dir, ['repo', 'create', 'acme/app'])).code, 0)
   fs.mkdirSync(path.join(dir, 'repos', 'acme', 'junk.git'))
   const db = path.join(dir, 'gitward.db')
@@ -58,7 +81,7 @@ t.test('bad input: one sentence, nothing changes', async t => {
     ['not a repository', ['repo', 'create', 'acme/junk'], 3, /already exists but is not a bare git repository/],
     ['missing path', ['repo', 'create'], 2, /missing required argument 'path'/],
     ['unknown repo option', ['repo', 'list', '--all'], 2, /unknown option '--all'; see "gitward repo list --help"/],
-    ['no command', [], 2, /"gitward" needs a command: repo, token, group, [a-z, -]*\bserve\b[a-z, -]* or [a-z-]+;/],
+    ['no command', [], 2, /"gitward" needs a command: init, repo, token, group, [a-z, -]*\bserve\b[a-z, -]* or [a-z-]+;/],
     ['unknown command', ['tokens'], 2, /unknown command 'tokens'/],
   ]
   const before = counts(db)

@@ -18,7 +18,14 @@ function harness(t: Test, deps: Partial<CliDeps> = {}) {
   const clock = new ManualClock(new Date('2026-06-15T23:30:00Z'))
   const all: Partial<CliDeps> = { clock, userName: () => 'carol', hasher: () => bcryptHasher(4), ...deps }
   const env = { PATH: process.env['PATH'], HOME: path.join(dir, 'home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
+  let initialized = false
   const cli = async (...argv: string[]) => {
+    // As an administrator does first: gitward init creates the database.
+    if (!initialized) {
+      initialized = true
+      const first = await run(['--db', 'g.db', '--repos', 'repos', 'init'], memoryIo(env, dir), all)
+      if (first !== 0) throw new Error('gitward init failed')
+    }
     const io = memoryIo(env, dir)
     const code = await run(['--db', 'g.db', '--repos', 'repos', ...argv], io, all)
     return { code, stdout: io.out.join(''), stderr: io.err.join('') }
@@ -142,4 +149,14 @@ t.test('scrubTokens removes tokens with the default and configured prefixes', as
   const custom = 'acme_abcdefghjkmn_' + 'B'.repeat(38)
   t.equal(scrubTokens(`x ${token} y ${custom}`, ['acme_']), 'x [redacted] y [redacted]')
   t.equal(scrubTokens('acme/app', []), 'acme/app')
+})
+
+t.test('a command run by another user than the owner of the database and repositories warns', async t => {
+  const { cli } = harness(t, { euid: () => 4242 })
+  const r = await cli('repo', 'list')
+  t.equal(r.code, 0)
+  t.match(r.stderr, /^warning: you are uid 4242 but the database \/.*g\.db belongs to uid \d+; run gitward as that user/m)
+  t.match(r.stderr, /^warning: you are uid 4242 but the repositories root \/.*repos belongs to uid \d+/m)
+  const own = harness(t, { euid: () => process.geteuid?.() ?? -1 })
+  t.equal((await own.cli('repo', 'list')).stderr, '', 'the owner is not warned')
 })

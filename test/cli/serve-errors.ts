@@ -24,7 +24,7 @@ t.test('a missing database: refuses to start without --init', async t => {
   const dir = t.testdir()
   const r = await run(['--db', join(dir, 'none.db'), '--repos', dir, 'serve', '--listen', '127.0.0.1:0'], dir)
   t.equal(r.code, 3)
-  t.match(r.stderr, /^gitward: The database .*none\.db does not exist; create it with "gitward serve --init"/)
+  t.match(r.stderr, /^gitward: The database .*none\.db does not exist; create it with "gitward init" \(or "gitward serve --init"\)/)
   oneSentence(t, r.stderr)
 })
 
@@ -54,6 +54,7 @@ t.test('a read-only database: refuses to start (fail closed), exit 3', async t =
   const { tmpdir } = await import('node:os')
   const dir = mkdtempSync(join(tmpdir(), 'gitward-readonly-'))
   const db = join(dir, 'data', 'g.db')
+  t.equal((await run(['--db', db, '--repos', join(dir, 'repos'), 'init'], dir)).code, 0)
   const created = await run(['--db', db, '--repos', join(dir, 'repos'), 'repo', 'create', 'acme/app'], dir)
   t.equal(created.code, 0, created.stderr)
   // Tests run as root, for whom file modes do not stop writes; the

@@ -2,10 +2,10 @@
 import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { assertOneSentence, counts, day, gitward, gitwardAll } from '../helpers/cli/bin.js'
+import { assertOneSentence, counts, day, gitward, gitwardAll, initializedDir } from '../helpers/cli/bin.js'
 
 async function setup(t: Test): Promise<{ dir: string; db: string }> {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   const r = await gitward(dir, ['repo', 'create', 'acme/app'])
   t.equal(r.code, 0, r.stderr)
   return { dir, db: path.join(dir, 'gitward.db') }

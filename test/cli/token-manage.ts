@@ -1,10 +1,10 @@
 // `gitward token list|show|revoke|rotate` through the real bin/gitward.
 import t, { type Test } from 'tap'
 import path from 'node:path'
-import { assertOneSentence, counts, day, gitward, gitwardAll } from '../helpers/cli/bin.js'
+import { assertOneSentence, counts, day, gitward, gitwardAll, initializedDir } from '../helpers/cli/bin.js'
 
 async function setup(t: Test) {
-  const dir = t.testdir({ home: {} })
+  const dir = await initializedDir(t)
   const db = path.join(dir, 'gitward.db')
   for (const r of await gitwardAll(dir, [['repo', 'create', 'acme/app']])) t.equal(r.code, 0, r.stderr)
   t.equal((await gitward(dir, ['repo', 'create', 'acme-evil/app'])).code, 0)
@@ -39,7 +39,8 @@ t.test('list, show, revoke, rotate, and no secret in any of their output', async
     Object.keys(group[1]!).sort(),
     ['created_at', 'expires_at', 'group', 'id', 'last_used_at', 'name', 'revoked_at', 'role', 'rotated_from', 'scopes', 'state'],
   )
-  t.same((JSON.parse(projectJson!.stdout) as Array<{ id: string }>).map(x => x.id), [a.id])
+  // "Who can reach acme/app": its own token, then the group token of acme (not acme-evil's).
+  t.same((JSON.parse(projectJson!.stdout) as Array<{ id: string; project?: string; group?: string }>).map(x => [x.id, x.project ?? `group ${x.group}`]), [[a.id, 'acme/app'], [b.id, 'group acme']])
   t.equal(show!.code, 0)
   t.match(show!.stdout, /^id:\s+\S+\nname:\s+a\nproject:\s+acme\/app\nrole:\s+maintainer\n/)
   t.match(JSON.parse(showJson!.stdout), { id: b.id, group: 'acme', state: 'active' })

@@ -12,19 +12,20 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
 
   repo
     .command('create')
-    .description('register a project and create <repos>/<path>.git (an existing bare repository there is adopted)')
+    .description('register a project and create <repos>/<path>.git (an existing one is registered only with --adopt)')
     .argument('<path>', 'project path, such as acme/app')
     .option('--visibility <visibility>', `who may read without a token: ${VISIBILITIES.join(' or ')}`, 'private')
+    .option('--adopt', 'register the bare repository that already exists at <repos>/<path>.git instead of refusing')
     .option('--default-branch <name>', 'initial branch of a new repository (default: default_branch, "main")')
     .option('--default-branch-protection <level>', `protection of the default branch: ${DEFAULT_BRANCH_PROTECTIONS.join(', ')} (default: default_branch_protection, "full")`)
-    .addHelpText('after', '\nExamples:\n  $ gitward repo create acme/app\n  $ gitward repo create acme/docs --visibility public --default-branch trunk\n  $ gitward repo create acme/sandbox --default-branch-protection none\n')
-    .action(async (rawPath: string, opts: { visibility: string; defaultBranch?: string; defaultBranchProtection?: string }, command: Command) => {
+    .addHelpText('after', '\nExamples:\n  $ gitward repo create acme/app\n  $ gitward repo create acme/docs --visibility public --default-branch trunk\n  $ gitward repo create acme/sandbox --default-branch-protection none\n  $ gitward repo create acme/legacy --adopt\n')
+    .action(async (rawPath: string, opts: { visibility: string; adopt?: boolean; defaultBranch?: string; defaultBranchProtection?: string }, command: Command) => {
       // Check what needs no database first, so bad input changes nothing.
       const request = checkCreateProject({ path: rawPath, visibility: opts.visibility })
       await ctx.withAdmin(
         command,
         async (admin, config) => {
-          const result = await admin.createProject(request, ctx.actor())
+          const result = await admin.createProject({ ...request, adopt: opts.adopt === true }, ctx.actor())
           const where = result.repository === null
             ? 'no repositories root is configured, so no repository was created'
             : result.repository.created

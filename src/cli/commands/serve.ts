@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { CLI_BUSY_TIMEOUT_MS, type CliContext, type CommandRegistrar } from '../context.js'
 import { GitwardError } from '../../errors.js'
-import { makeDirectories } from '../../make-directories.js'
+import { initialize } from '../initialize.js'
 import type { Config } from '../../config/load.js'
 import { createLogger, type Logger } from '../../log/logger.js'
 import { createLineBatcher } from '../../log/line-batcher.js'
@@ -59,22 +59,14 @@ export async function serve(ctx: CliContext, config: Config, options: ServeOptio
   })
 
   if (options.init) {
-    // First run: create the database (opening a SQLite file makes its
-    // directory, 0700, and the file, 0600; a PostgreSQL database exists
-    // already and opening it sets up its schema), then the repositories root.
-    const store = await deps.openStore({ file: config.db, clock: deps.clock, busyTimeoutMs: CLI_BUSY_TIMEOUT_MS, logger })
-    await store.close()
-    if (config.upstream === null) {
-      try {
-        makeDirectories(config.repos, 0o750)
-      } catch (e) {
-        throw new GitwardError(
-          'REPOSITORY_ERROR',
-          `cannot create the repositories root ${config.repos} (${(e as NodeJS.ErrnoException).code ?? 'error'}); create it or point --repos elsewhere.`,
-          { cause: e },
-        )
-      }
-    }
+    await initialize({
+      db: config.db,
+      repos: config.upstream === null ? config.repos : null,
+      clock: deps.clock,
+      logger,
+      openStore: deps.openStore,
+      busyTimeoutMs: CLI_BUSY_TIMEOUT_MS,
+    })
   }
 
   const app = await startApp({ config, clock: deps.clock, random: deps.random, logger }).catch((error: unknown) => {

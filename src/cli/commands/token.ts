@@ -102,7 +102,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
   token
     .command('list')
     .description('list tokens (active ones unless --all); never shows a token or its hash')
-    .addOption(projectOption('only tokens of this project'))
+    .addOption(projectOption('tokens that reach this project: its own and those of the groups above it'))
     .addOption(groupOption('only tokens of this group and of everything below it'))
     .option('--all', 'include revoked and expired tokens')
     .option('--json', 'print a JSON array')

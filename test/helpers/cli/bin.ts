@@ -106,3 +106,15 @@ export function assertOneSentence(t: Test, r: CliResult, code: number, pattern: 
   t.notMatch(r.stderr, /Usage:|\n\s+at /, `${label}: no usage or stack`)
   t.equal(r.stdout, '', `${label}: nothing on stdout`)
 }
+
+/**
+ * A temp directory with `home/` (plus `fixture`) where `gitward init` has
+ * created the database and the repositories root, as an administrator
+ * does before any other command.
+ */
+export async function initializedDir(t: Test, fixture: Record<string, unknown> = {}): Promise<string> {
+  const dir = t.testdir({ home: {}, ...fixture })
+  const init = await gitward(dir, ['init'])
+  if (init.code !== 0) throw new Error(`gitward init failed: ${init.stderr}`)
+  return dir
+}

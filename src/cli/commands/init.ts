@@ -1,0 +1,23 @@
+// gitward init: create the database and the repositories root.
+import type { Command } from 'commander'
+import type { CommandRegistrar } from '../context.js'
+import { CLI_BUSY_TIMEOUT_MS } from '../context.js'
+import { initialize } from '../initialize.js'
+
+export const registerInitCommand: CommandRegistrar = (program, ctx) => {
+  program
+    .command('init')
+    .description('create the database and the repositories root (nothing else creates a database, except serve --init)')
+    .addHelpText('after', '\nExamples:\n  $ gitward init\n  $ gitward --db /var/lib/gitward/gitward.db --repos /srv/git init\n')
+    .action(async (_opts: unknown, command: Command) => {
+      const config = ctx.config(command)
+      const said = await initialize({
+        db: config.db,
+        repos: config.repos,
+        clock: ctx.deps.clock,
+        openStore: ctx.deps.openStore,
+        busyTimeoutMs: CLI_BUSY_TIMEOUT_MS,
+      })
+      ctx.io.stdout(said.join('\n') + '\n')
+    })
+}
