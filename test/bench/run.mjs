@@ -98,7 +98,9 @@ async function main(registry) {
   // A fresh database for this run: the three projects and one group token.
   const db = join(runDir, 'gitward.db')
   const cli = args => gitwardCli({ root: ROOT, db, repos: fixtures.reposRoot, args })
-  for (const project of Object.values(fixtures.served)) cli(['repo', 'create', project])
+  cli(['init'])
+  // The generated repositories exist already: register them as they are.
+  for (const project of Object.values(fixtures.served)) cli(['repo', 'create', project, '--adopt'])
   const token = cli(['token', 'create', '--group', 'bench', '--name', 'bench', '--scopes', 'read_repository,write_repository']).trim()
   const parsed = parseToken(config.token_prefix, token)
   if (!parsed.ok) throw new Error('gitward token create did not print a token')

@@ -89,6 +89,7 @@ function cli(args, db, repos) {
 
 async function startEngine(name, db, dir) {
   const repos = join(dir, `${name}-repos`)
+  cli(['init'], db, repos)
   cli(['repo', 'create', 'bench/app'], db, repos)
   const token = cli(['token', 'create', '--project', 'bench/app', '--name', 'bench', '--scopes', 'read_repository'], db, repos)
   const config = loadConfig({ flags: { listen: '127.0.0.1:0', db, repos }, env: { GITWARD_LOG_LEVEL: 'error' }, cwd: dir })

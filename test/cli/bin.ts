@@ -1,6 +1,6 @@
 // The real executable: bin/gitward starts node on the built program, and its
 // exit codes reach the shell. Every other CLI test calls run(argv, io)
-// in-process (test/helpers/cli-bin.ts); these few prove the process itself.
+// in-process (test/helpers/cli/bin.ts); these few prove the process itself.
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -14,6 +14,7 @@ t.test('bin/gitward runs the built program and its exit codes reach the shell', 
   t.equal(version.code, 0)
   t.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
 
+  t.equal((await gitwardProcess(dir, ['init'])).code, 0)
   const created = await gitwardProcess(dir, ['repo', 'create', 'acme/app'])
   t.equal(created.code, 0, created.stderr)
   t.match(created.stdout, /^Registered project acme\/app \(private\)/)

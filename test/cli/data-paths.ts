@@ -14,10 +14,10 @@ const proc = '/proc/gitward-test-no-such-dir'
 t.test('--db and --repos under /proc fail at once with the path and the reason', { skip: !fs.existsSync('/proc/self') && 'no /proc here' }, async t => {
   const dir = t.testdir()
   const cases: Array<[string[], RegExp]> = [
-    [['--db', `${proc}/data/gitward.db`, 'repo', 'list'], /^gitward: cannot create the directory \/proc\/gitward-test-no-such-dir(\/data)? for the database \(ENOENT\); create it or point --db elsewhere\.\n$/],
+    [['--db', `${proc}/data/gitward.db`, 'init'], /^gitward: cannot create the directory \/proc\/gitward-test-no-such-dir(\/data)? for the database \(ENOENT\); create it or point --db elsewhere\.\n$/],
     [['--db', `${proc}/data/gitward.db`, 'serve', '--init', '--listen', '127.0.0.1:0'], /^gitward: cannot create the directory .* for the database \(ENOENT\)/],
     [['--db', path.join(dir, 'gitward.db'), '--repos', `${proc}/repos`, 'serve', '--init', '--listen', '127.0.0.1:0'], /cannot create the repositories root \/proc\/gitward-test-no-such-dir\/repos \(ENOENT\); create it or point --repos elsewhere\./],
-    [['--db', path.join(dir, 'gitward.db'), '--repos', `${proc}/repos`, 'repo', 'create', 'acme/app'], /cannot create the repositories root \/proc\/gitward-test-no-such-dir\/repos \(ENOENT\)/],
+    [['--db', path.join(dir, 'gitward.db'), '--repos', `${proc}/repos`, 'init'], /cannot create the repositories root \/proc\/gitward-test-no-such-dir\/repos \(ENOENT\)/],
   ]
   for (const [args, message] of cases) {
     const r = await gitwardProcess(dir, args, { raw: true })
@@ -39,7 +39,7 @@ t.test('an empty database file made beforehand is brought to 0600 like a new one
 t.test('a database with content keeps the mode its administrator gave it', async t => {
   const dir = t.testdir()
   const db = path.join(dir, 'gitward.db')
-  t.equal((await gitward(dir, ['repo', 'list'])).code, 0)
+  t.equal((await gitward(dir, ['init'])).code, 0)
   fs.chmodSync(db, 0o640)
   t.equal((await gitward(dir, ['repo', 'list'])).code, 0)
   t.equal(fs.statSync(db).mode & 0o777, 0o640)
