@@ -16,7 +16,7 @@ t.test('listing: active means not revoked and not expired, by the server\'s expi
   await addToken(store, newToken(null, { name: 'g', target: { kind: 'group', path: 'acme' } }))
   const names = async (request: Parameters<typeof listTokens>[1]) => (await listTokens({ store, clock }, request)).map(x => x.name)
   t.same(await names({}), ['a', 'f', 'g'])
-  t.same(await names({ project: 'acme/app.git' }), ['a', 'f'], 'a project path is canonicalised')
+  t.same(await names({ project: 'acme/app.git' }), ['a', 'f', 'g'], 'a project path is canonicalised; the group token that reaches it is listed too')
   // f stops working at 2026-06-16T00:00Z: gone from the active list then.
   clock.set(new Date('2026-06-15T23:59:59.999Z'))
   t.ok((await names({})).includes('f'))

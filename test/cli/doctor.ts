@@ -30,9 +30,10 @@ function selfSigned(dir: string, name: string, days: number): { cert: string; ke
 
 async function installation(t: Test) {
   const dir = t.testdir({ home: {} })
-  const clock = new ManualClock(Date.now())
   const tls = selfSigned(dir, 'good', 365)
   const other = selfSigned(dir, 'other', 365)
+  // After the certificates: their notBefore is the second openssl made them.
+  const clock = new ManualClock(Date.now())
   const config = path.join(dir, 'gitward.toml')
   writeFileSync(config, `db = "data/gitward.db"\nrepos = "data/repositories"\ntls_cert = "${tls.cert}"\ntls_key = "${tls.key}"\n`)
   const baseEnv = { PATH: process.env['PATH'], HOME: path.join(dir, 'home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GITWARD_CONFIG: config }
