@@ -1,7 +1,7 @@
 // Starts git without forking the gateway. Node's child_process.spawn calls
 // fork(), which copies the page tables of the whole gitward process on the
 // event loop: the bigger gitward's memory, the longer every request waits
-// (measured in docs/performance.md). The native addon in native/posix-spawn.c
+// (measured in docs/performance.md). The native addon in src/native/posix-spawn.c
 // uses posix_spawn instead (clone with CLONE_VM | CLONE_VFORK in glibc),
 // whose cost does not depend on the parent's size.
 //
@@ -42,13 +42,13 @@ interface NativeSpawn {
 
 export type NativeSpawnLoad = { ok: true; native: NativeSpawn } | { ok: false; reason: string }
 
-/** Loads build/Release/posix_spawn.node (built by node-gyp at `npm ci`). */
+/** Loads src/native/build/Release/posix_spawn.node (built by node-gyp at `npm ci`). */
 export function loadNativeSpawn(): NativeSpawnLoad {
   if (process.platform !== 'linux') return { ok: false, reason: `posix_spawn with pidfd is Linux-only (this is ${process.platform})` }
   try {
     // dist/backend/ -> package root
     const require = createRequire(import.meta.url)
-    const native = require('../../build/Release/posix_spawn.node') as NativeSpawn
+    const native = require('../../src/native/build/Release/posix_spawn.node') as NativeSpawn
     if (typeof native.spawn !== 'function') return { ok: false, reason: 'the native addon has no spawn function' }
     return { ok: true, native }
   } catch (err) {

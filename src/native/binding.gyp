@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "posix_spawn",
+      "sources": ["posix-spawn.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "conditions": [["OS!='linux'", {"type": "none", "sources!": ["posix-spawn.c"]}]]
+    }
+  ]
+}
