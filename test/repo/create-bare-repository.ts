@@ -51,12 +51,13 @@ t.test('a trailing .git in the path names the same repository; the root is creat
   t.ok(fs.existsSync(path.join(fresh, 'acme', 'app.git', 'HEAD')))
 })
 
-t.test('an existing bare repository is adopted and never removed', async t => {
+t.test('an existing bare repository is adopted only when asked, and never removed', async t => {
   const { root, runGit, env } = setup(t)
   fs.mkdirSync(path.join(root, 'acme'))
   execFileSync('git', ['init', '--bare', '--quiet', path.join(root, 'acme', 'app.git')], { env })
   fs.writeFileSync(path.join(root, 'acme', 'app.git', 'marker'), 'keep me')
-  const repo = await createBareRepository({ root, path: 'acme/app', defaultBranch: 'main', runGit })
+  await refused(t, createBareRepository({ root, path: 'acme/app', defaultBranch: 'main', runGit }), 'ALREADY_EXISTS', /already exists; add --adopt/)
+  const repo = await createBareRepository({ root, path: 'acme/app', defaultBranch: 'main', runGit, adopt: true })
   t.equal(repo.created, false)
   await repo.remove()
   t.equal(fs.readFileSync(path.join(root, 'acme', 'app.git', 'marker'), 'utf8'), 'keep me')
