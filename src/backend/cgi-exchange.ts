@@ -25,6 +25,7 @@ import type { BackendRoute } from './backend-route.js'
 import { CgiResponseParser, type CgiHead } from './cgi-response-parser.js'
 import { ProcessGroup, type KillFunction, type ProcessExit } from './process-group.js'
 import { StderrTail } from './stderr-tail.js'
+import { HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js'
 
 export type ExchangeState = 'waiting-for-slot' | 'running' | 'streaming' | 'done'
 
@@ -56,22 +57,10 @@ export interface ExchangeRequest {
 /** How much of a git process's stderr is kept for the log. */
 const STDERR_LOG_BYTES = 4096
 
-// Framing belongs to the connection to the client, not to git's reply.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-authenticate',
-  'proxy-connection',
-])
-
 function responseHeaders(head: CgiHead): OutgoingHttpHeaders {
   const out = Object.create(null) as OutgoingHttpHeaders
   for (const [name, values] of Object.entries(head.headers)) {
-    if (!HOP_BY_HOP.has(name)) out[name] = values.length === 1 ? values[0] : values
+    if (!HOP_BY_HOP_HEADERS.has(name)) out[name] = values.length === 1 ? values[0] : values
   }
   return out
 }

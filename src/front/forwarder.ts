@@ -19,6 +19,7 @@ import { connect } from 'node:net'
 import type { Readable } from 'node:stream'
 import type { Logger } from '../log/logger.js'
 import { sendText } from '../http/plain-text.js'
+import { HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js'
 
 export type UpstreamTarget = { kind: 'socket'; path: string } | { kind: 'url'; url: string }
 
@@ -43,19 +44,6 @@ export interface Forwarder {
   close(): void
 }
 
-// Framing belongs to each connection, not to the message: Node writes its
-// own on the client side.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-])
 
 const MSG_UNAVAILABLE = 'The git backend is unavailable; try again later or tell the server administrator.'
 
@@ -117,7 +105,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     upstream.on('response', (answer: IncomingMessage) => {
       const headers = Object.create(null) as OutgoingHttpHeaders
       for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
+        if (value !== undefined && !HOP_BY_HOP_HEADERS.has(name)) headers[name] = value
       }
       try {
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers)
