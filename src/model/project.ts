@@ -13,6 +13,8 @@ export interface Project {
   defaultBranch: string | null
   /** How the default branch is protected; `none` for projects older than schema 2. */
   defaultBranchProtection: DefaultBranchProtection
+  /** When the project was archived (pulls served, pushes refused); null = not archived. */
+  archivedAt: Timestamp | null
 }
 
 /** A top-level group's settings; groups have no row until one is changed. */

@@ -12,7 +12,11 @@ export type TokenTarget =
 export interface TokenRecord {
   /** Public id, the primary key; part of the token, not secret. */
   id: string
+  /** A positive integer unique among tokens: the id the HTTP API shows (GitLab clients expect an integer). */
+  number: number
   name: string
+  /** What the token is for, as its owner wrote it. */
+  description: string | null
   target: TokenTarget
   role: Role
   scopes: Scope[]
@@ -40,4 +44,6 @@ export interface NewToken {
   expiresAt: DateString | null
   /** Full-ref patterns the token is limited to; omitted or null = no limit. */
   refRules?: string[] | null
+  /** Omitted or null = none. */
+  description?: string | null
 }

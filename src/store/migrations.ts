@@ -151,6 +151,38 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX tokens_group_path ON tokens (group_path);
     `,
   },
+  {
+    version: 4,
+    name: 'token numbers and descriptions, recent client addresses, archived projects',
+    // number: the integer id the HTTP API shows (GitLab's typed clients parse
+    // a token id as an integer); the text id stays the primary key and the
+    // verifier's lookup. Existing tokens are numbered in creation order; new
+    // ones get max + 1 inside their insert's transaction (SQLite cannot add
+    // a NOT NULL column without a default, so the insert always sets it).
+    sql: `
+      ALTER TABLE tokens ADD COLUMN number INTEGER CHECK (number IS NULL OR number > 0);
+      UPDATE tokens SET number = (
+        SELECT count(*) FROM tokens o
+        WHERE o.created_at < tokens.created_at OR (o.created_at = tokens.created_at AND o.id <= tokens.id));
+      CREATE UNIQUE INDEX tokens_number ON tokens (number);
+
+      -- What the token is for, as its owner wrote it; optional.
+      ALTER TABLE tokens ADD COLUMN description TEXT;
+
+      -- The last few distinct client addresses a token was used from (gitward
+      -- keeps five per token, as GitLab shows them); written off the request
+      -- path with last_used_at.
+      CREATE TABLE token_addresses (
+        token_id      TEXT NOT NULL REFERENCES tokens (id) ON DELETE CASCADE,
+        address       TEXT NOT NULL CHECK (address <> ''),
+        last_seen_at  TEXT NOT NULL,
+        PRIMARY KEY (token_id, address)
+      ) STRICT, WITHOUT ROWID;
+
+      -- An archived project serves pulls and refuses pushes; NULL = not archived.
+      ALTER TABLE projects ADD COLUMN archived_at TEXT;
+    `,
+  },
 ])
 
 /** The schema version this build of gitward writes and understands. */

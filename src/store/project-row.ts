@@ -13,6 +13,7 @@ export interface ProjectRow {
   created_at: string
   default_branch: string | null
   default_branch_protection: string
+  archived_at: string | null
 }
 
 const broken = (path: string, what: string): GitwardError =>
@@ -28,5 +29,6 @@ export function projectFromRow(row: ProjectRow): Project {
     createdAt: row.created_at,
     defaultBranch: row.default_branch,
     defaultBranchProtection: row.default_branch_protection,
+    archivedAt: row.archived_at,
   }
 }

@@ -7,7 +7,7 @@ import type { Visibility } from '../model/visibility.js'
 import { sqliteCode } from './sqlite-errors.js'
 import { projectFromRow, type ProjectRow } from './project-row.js'
 
-const COLUMNS = 'id, path, visibility, created_at, default_branch, default_branch_protection'
+const COLUMNS = 'id, path, visibility, created_at, default_branch, default_branch_protection, archived_at'
 
 /** The gate's per-request query: a unique-index lookup. */
 export const FIND_PROJECT_SQL = `SELECT ${COLUMNS} FROM projects WHERE path = ?`

@@ -24,11 +24,14 @@ export interface TokenRow {
   revoked_at: string | null
   rotated_from: string | null
   ref_rules: string | null
+  number: number
+  description: string | null
 }
 
 /** The SELECT list matching TokenRow; `t` is tokens, `p` is projects. */
 export const TOKEN_COLUMNS = `t.id, t.name, t.project_id, p.path AS project_path, t.group_path, t.role,
-  t.scopes, t.secret_hash, t.expires_at, t.created_at, t.last_used_at, t.revoked_at, t.rotated_from, t.ref_rules`
+  t.scopes, t.secret_hash, t.expires_at, t.created_at, t.last_used_at, t.revoked_at, t.rotated_from, t.ref_rules,
+  t.number, t.description`
 
 const broken = (id: string, what: string): GitwardError =>
   new GitwardError('DB_UNAVAILABLE', `the stored token ${id} has ${what}; the database was changed outside gitward.`)
@@ -56,7 +59,9 @@ export function tokenFromRow(row: TokenRow): TokenRecord {
   }
   return {
     id: row.id,
+    number: row.number,
     name: row.name,
+    description: row.description,
     target,
     role: row.role,
     scopes,

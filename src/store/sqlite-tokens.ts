@@ -23,6 +23,7 @@ interface InsertParams {
   at: string
   rotatedFrom: string | null
   refRules: string | null
+  description: string | null
 }
 
 interface ListParams {
@@ -41,8 +42,10 @@ export class SqliteTokens {
   constructor(db: Database.Database) {
     this.#find = db.prepare<[string], TokenRow>(FIND_TOKEN_SQL)
     this.#insert = db.prepare<InsertParams>(
-      `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from, ref_rules)
-       VALUES (@id, @name, @projectId, @groupPath, @role, @scopes, @secretHash, @expiresAt, @at, @rotatedFrom, @refRules)`,
+      `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from,
+                           ref_rules, description, number)
+       VALUES (@id, @name, @projectId, @groupPath, @role, @scopes, @secretHash, @expiresAt, @at, @rotatedFrom,
+               @refRules, @description, (SELECT coalesce(max(number), 0) + 1 FROM tokens))`,
     )
     // Only an active token is revoked, so a second revocation changes nothing.
     this.#revoke = db.prepare<{ id: string; at: string }>(
@@ -85,6 +88,7 @@ export class SqliteTokens {
         at,
         rotatedFrom,
         refRules: formatRefRules(token.refRules),
+        description: token.description ?? null,
       })
       return true
     } catch (e) {

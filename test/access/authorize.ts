@@ -4,7 +4,7 @@ import t from 'tap'
 import { authorize } from '../../src/access/authorize.js'
 import type { Project } from '../../src/model/project.js'
 
-const app: Project = { id: 1, path: 'acme/app', visibility: 'public', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none' }
+const app: Project = { id: 1, path: 'acme/app', visibility: 'public', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none', archivedAt: null }
 const token = { id: 'aaaaaaaaaaaa', target: { kind: 'project' as const, projectId: 1, path: 'acme/app' }, role: 'developer' as const, scopes: ['read_repository' as const] }
 
 t.test('a refused token costs no lookup and is a 401 even on a public project', async t => {

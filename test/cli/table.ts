@@ -15,7 +15,9 @@ t.test('threat: control characters cannot reach the terminal', async t => {
 
 const record: TokenRecord = {
   id: 'aaaaaaaaaaaa',
+  number: 1,
   name: 'ci',
+  description: null,
   target: { kind: 'group', path: 'acme' },
   role: 'developer',
   scopes: ['read_repository'],

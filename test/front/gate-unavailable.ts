@@ -26,7 +26,7 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
   const clock = new ManualClock(0)
   let forwarded = 0
   const fail = () => Promise.reject(new GitwardError(failWith, 'database is locked'))
-  const row = { id: 'x', name: 'n', target: { kind: 'project' as const, projectId: 1, path: 'acme/app' }, role: 'developer' as const, scopes: ['read_repository' as const], secretHash: '$2b$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinval', expiresAt: null, createdAt: '', lastUsedAt: null, revokedAt: null, rotatedFrom: null, refRules: null }
+  const row = { id: 'x', number: 1, name: 'n', description: null, target: { kind: 'project' as const, projectId: 1, path: 'acme/app' }, role: 'developer' as const, scopes: ['read_repository' as const], secretHash: '$2b$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinval', expiresAt: null, createdAt: '', lastUsedAt: null, revokedAt: null, rotatedFrom: null, refRules: null }
   const verifier = createTokenVerifier({
     prefix: 'gwpat-',
     store: { findToken: where === 'token' ? fail : async () => row },
@@ -40,7 +40,7 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
   const bans = new InMemoryBanList({ enabled: true, maxFailures: 1, windowMs: 60_000, banMs: 60_000, allowlist: [], clock })
   const gate = createGate({
     clientGitSlots: createConcurrencyLimiter({ maxConcurrent: 10, queueTimeoutMs: 1000, maxConcurrentPerKey: 2 }),
-    findProject: where === 'project' ? fail : async () => ({ id: 1, path: 'acme/app', visibility: 'private', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none' }),
+    findProject: where === 'project' ? fail : async () => ({ id: 1, path: 'acme/app', visibility: 'private', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none', archivedAt: null }),
     verifier,
     bans,
     lastUsed: new LastUsedRecorder({ store: { recordTokenUse: async () => {} }, clock, logger: silentLogger, flushEveryMs: 1000 }),

@@ -79,13 +79,26 @@ t.test('a 0.1 database upgrades with every row, index and foreign key, and serve
   const rowsAfter = raw.prepare('SELECT * FROM tokens ORDER BY id').all() as Array<Record<string, unknown>>
   const repaired = new Set([tokens['month13']!.id, tokens['feb30']!.id])
   t.equal(rowsAfter.length, rowsBefore.length, 'every token row kept')
+  // Schema 4 numbers the existing tokens 1, 2, 3, ... in creation order.
+  const byCreation = [...rowsBefore].sort((a, b) =>
+    String(a['created_at']).localeCompare(String(b['created_at'])) || String(a['id']).localeCompare(String(b['id'])))
+  const numberOf = new Map(byCreation.map((row, i) => [row['id'], i + 1]))
   for (const [i, row] of rowsBefore.entries()) {
-    // Schema 2 added ref_rules (null for every older token).
-    const expected = { ...row, ref_rules: null, ...(repaired.has(row['id'] as string) ? { expires_at: '1970-01-01' } : {}) }
+    // Schema 2 added ref_rules (null for every older token), schema 4 the number and the description.
+    const expected = {
+      ...row,
+      ref_rules: null,
+      number: numberOf.get(row['id']),
+      description: null,
+      ...(repaired.has(row['id'] as string) ? { expires_at: '1970-01-01' } : {}),
+    }
     t.same(rowsAfter[i], expected, `row ${String(row['id'])}`)
   }
-  // Schema 2 added each project's default branch (unknown) and its protection (none).
-  t.same(raw.prepare('SELECT * FROM projects ORDER BY 1').all(), (otherBefore[0] as object[]).map(p => ({ ...p, default_branch: null, default_branch_protection: 'none' })))
+  // Schema 2 added each project's default branch (unknown) and its protection (none); schema 4 archived_at.
+  t.same(
+    raw.prepare('SELECT * FROM projects ORDER BY 1').all(),
+    (otherBefore[0] as object[]).map(p => ({ ...p, default_branch: null, default_branch_protection: 'none', archived_at: null })),
+  )
   t.same(raw.prepare('SELECT * FROM group_settings ORDER BY 1').all(), otherBefore[1])
   const audit = raw.prepare('SELECT actor, action, target, details FROM audit ORDER BY id').all() as Array<Record<string, string>>
   t.same(audit.slice(0, 1).map(a => a['action']), ['project.created'], 'the old audit trail kept')
@@ -98,7 +111,7 @@ t.test('a 0.1 database upgrades with every row, index and foreign key, and serve
     'each repaired date is in the audit trail',
   )
   const indexes = raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tokens' AND sql IS NOT NULL ORDER BY name").pluck().all()
-  t.same(indexes, ['tokens_group_path', 'tokens_project_id'])
+  t.same(indexes, ['tokens_group_path', 'tokens_number', 'tokens_project_id'])
   t.same(raw.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'tokens_v1%'").all(), [], 'no leftover table')
   t.same(raw.pragma('foreign_key_check'), [])
   const fks = (raw.pragma('foreign_key_list(tokens)') as Array<{ table: string; from: string }>).map(f => `${f.from}->${f.table}`).sort()

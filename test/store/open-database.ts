@@ -61,9 +61,9 @@ t.test('migrations applied twice leave one schema', async t => {
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
     .pluck()
     .all()
-  t.same(tables, ['audit', 'group_settings', 'projects', 'protected_refs', 'tokens'])
+  t.same(tables, ['audit', 'group_settings', 'projects', 'protected_refs', 'token_addresses', 'tokens'])
   const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'tokens_%' ORDER BY name").pluck().all()
-  t.same(indexes, ['tokens_group_path', 'tokens_project_id'])
+  t.same(indexes, ['tokens_group_path', 'tokens_number', 'tokens_project_id'])
 })
 
 t.test('all pending migrations run in one transaction; a failure leaves the old schema', async t => {

@@ -124,10 +124,11 @@ async function fillSelfReferences(client: pg.ClientBase, table: TableCopy): Prom
   }
 }
 
-/** The next project or audit entry gets the next number, not a copied one. */
+/** The next project, audit entry or token number is the next one, not a copied one. */
 async function advanceIdentities(client: pg.ClientBase, table: string): Promise<void> {
   const ids = await client.query<{ column_name: string }>(
-    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
+    `SELECT column_name FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = $1 AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')`,
     [table],
   )
   for (const { column_name: column } of ids.rows) {

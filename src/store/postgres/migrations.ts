@@ -105,4 +105,35 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = Object.freeze([
     // migration so both engines count the same versions.
     sql: `SELECT 1;`,
   },
+  {
+    version: 4,
+    name: 'token numbers and descriptions, recent client addresses, archived projects',
+    // number takes its default from a sequence the column owns (nullable, as
+    // SQLite's column must be): existing tokens are numbered in creation
+    // order, as SQLite does, and the sequence continues after the largest.
+    sql: `
+      ALTER TABLE tokens ADD COLUMN number integer CHECK (number > 0);
+      CREATE SEQUENCE tokens_number_seq AS integer OWNED BY tokens.number;
+      ALTER TABLE tokens ALTER COLUMN number SET DEFAULT nextval('tokens_number_seq');
+      UPDATE tokens SET number = o.n
+        FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM tokens) AS o
+        WHERE o.id = tokens.id;
+      SELECT setval(pg_get_serial_sequence('tokens', 'number'), (SELECT coalesce(max(number), 0) + 1 FROM tokens), false);
+      CREATE UNIQUE INDEX tokens_number ON tokens (number);
+
+      -- What the token is for, as its owner wrote it; optional.
+      ALTER TABLE tokens ADD COLUMN description text;
+
+      -- The last few distinct client addresses a token was used from.
+      CREATE TABLE token_addresses (
+        token_id      text COLLATE "C" NOT NULL REFERENCES tokens (id) ON DELETE CASCADE,
+        address       text NOT NULL CHECK (address <> ''),
+        last_seen_at  timestamptz NOT NULL,
+        PRIMARY KEY (token_id, address)
+      );
+
+      -- An archived project serves pulls and refuses pushes; NULL = not archived.
+      ALTER TABLE projects ADD COLUMN archived_at timestamptz;
+    `,
+  },
 ])

@@ -61,9 +61,11 @@ const iso = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', '
 /** The SELECT list matching TokenRow; `t` is tokens, `p` is projects. */
 const TOKEN_COLUMNS = `t.id, t.name, t.project_id, p.path AS project_path, t.group_path, t.role,
   t.scopes, t.secret_hash, to_char(t.expires_at, 'YYYY-MM-DD') AS expires_at, ${iso('t.created_at')} AS created_at,
-  ${iso('t.last_used_at')} AS last_used_at, ${iso('t.revoked_at')} AS revoked_at, t.rotated_from, t.ref_rules`
+  ${iso('t.last_used_at')} AS last_used_at, ${iso('t.revoked_at')} AS revoked_at, t.rotated_from, t.ref_rules,
+  t.number, t.description`
 
-const PROJECT_COLUMNS = `id, path, visibility, ${iso('created_at')} AS created_at, default_branch, default_branch_protection`
+const PROJECT_COLUMNS = `id, path, visibility, ${iso('created_at')} AS created_at, default_branch, default_branch_protection,
+  ${iso('archived_at')} AS archived_at`
 
 const PROTECTED_REF_COLUMNS = `id, ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push,
   ${iso('created_at')} AS created_at, ${iso('updated_at')} AS updated_at`
@@ -190,8 +192,9 @@ export class PostgresStore implements Store {
     const rows = await this.#query<{ id: string }>(
       db,
       null,
-      `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from, ref_rules)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from,
+                           ref_rules, description)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
         token.id,
@@ -205,6 +208,7 @@ export class PostgresStore implements Store {
         this.#now(),
         rotatedFrom,
         formatRefRules(token.refRules),
+        token.description ?? null,
       ],
     )
     return rows.length === 1
