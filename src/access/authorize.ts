@@ -19,7 +19,16 @@ export interface Authorization {
   project: Project | undefined
 }
 
-export async function authorize(request: Omit<PolicyInput, 'project'>, findProject: FindProject): Promise<Authorization> {
-  const project = request.credential.kind === 'refused' ? undefined : await findProject(request.projectPath)
+/**
+ * `prefetched`: the project as already read together with the token (the
+ * one read of an authenticated request); absent, it is looked up here.
+ */
+export async function authorize(
+  request: Omit<PolicyInput, 'project'>,
+  findProject: FindProject,
+  prefetched?: { found: Project | undefined },
+): Promise<Authorization> {
+  const project =
+    request.credential.kind === 'refused' ? undefined : prefetched !== undefined ? prefetched.found : await findProject(request.projectPath)
   return { decision: decide({ ...request, project }), project }
 }

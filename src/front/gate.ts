@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream'
 import { classify } from '../git/classify.js'
 import { parseCredentials } from '../auth/credentials.js'
 import type { TokenCheck } from '../access/policy.js'
+import type { Project } from '../model/project.js'
 import { authorize, type FindProject } from '../access/authorize.js'
 import type { TokenVerifier } from '../auth/token-verifier.js'
 import type { BanList } from '../auth/ban-list.js'
@@ -190,6 +191,8 @@ export function createGate(o: GateOptions): Gate {
     }
 
     let check: TokenCheck
+    // The project read together with the token's row, when there was one.
+    let prefetched: { found: Project | undefined } | undefined
     switch (creds.kind) {
       case 'none':
         check = { kind: 'none' }
@@ -198,8 +201,12 @@ export function createGate(o: GateOptions): Gate {
         check = { kind: 'refused', reason: creds.reason === 'blank-username' ? 'blank-username' : 'malformed' }
         break
       case 'token':
-        check = await o.verifier.verify(creds.token, facts.gone.signal, facts.client)
+      {
+        const verified = await o.verifier.verifyFor(creds.token, c.project, facts.gone.signal, facts.client)
+        check = verified.check
+        prefetched = verified.project
         break
+      }
       default:
         assertNever(creds, 'credentials')
     }
@@ -218,7 +225,7 @@ export function createGate(o: GateOptions): Gate {
     // window, so "wrong, wrong, right" repeated for ever still bans.
     if (check.kind === 'valid') facts.tokenId = check.token.id
 
-    const { decision, project } = await authorize({ access: c.access, projectPath: c.project, credential: check }, o.findProject)
+    const { decision, project } = await authorize({ access: c.access, projectPath: c.project, credential: check }, o.findProject, prefetched)
     facts.registeredProject = project?.path
     if (!decision.allow) {
       // The policy's reason already names a refused token's refusal (revoked, expired, …).

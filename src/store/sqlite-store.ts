@@ -2,8 +2,9 @@
 // synchronous; each method is async only to satisfy the Store interface, and
 // every statement is short, so the event loop is never held for long.
 //
-// Hot path: findToken and findProject use statements prepared once, each a
-// single lookup by primary key or unique index.
+// Hot path: findToken and findProject (and findTokenAndProject, both in one
+// call) use statements prepared once, each a single lookup by primary key or
+// unique index.
 // Writes use immediate transactions: taking the write lock up front means a
 // busy database makes the caller wait (busy_timeout) instead of failing when a
 // read lock would have to be upgraded. The facts a write is conditioned on
@@ -26,7 +27,7 @@ import { FIND_PROJECT_SQL, SqliteProjects } from './sqlite-projects.js'
 import { sameProtection } from './protected-ref-row.js'
 import { FIND_REF_RULES_SQL, SqliteProtections } from './sqlite-protections.js'
 import { FIND_TOKEN_SQL, SqliteTokens } from './sqlite-tokens.js'
-import type { Conflict, Store, TokenFilter, TokenWriteConditions, Written } from './store.js'
+import type { Conflict, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from './store.js'
 
 export interface SqliteStoreOptions {
   file: string
@@ -91,6 +92,12 @@ export class SqliteStore implements Store {
 
   async findProject(path: string): Promise<Project | undefined> {
     return this.#read(() => this.#projects.find(path))
+  }
+
+  // Two prepared index lookups in one synchronous call: no event-loop turn
+  // and no round trip between them, which is what one read means here.
+  async findTokenAndProject(id: string, projectPath: string): Promise<TokenAndProject> {
+    return this.#read(() => ({ token: this.#tokens.find(id), project: this.#projects.find(projectPath) }))
   }
 
   async recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void> {

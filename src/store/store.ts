@@ -30,6 +30,12 @@ import type { DefaultBranchProtection, NewProtectedRef, ProtectedRef, RefKind, R
 import type { NewToken, TokenRecord } from '../model/token.js'
 import type { Visibility } from '../model/visibility.js'
 
+/** What Store.findTokenAndProject read. */
+export interface TokenAndProject {
+  token: TokenRecord | undefined
+  project: Project | undefined
+}
+
 /** Why a write did not happen: a fact it was conditioned on did not hold. */
 export type Conflict =
   /** createProject: a project already has this path. */
@@ -74,6 +80,13 @@ export interface Store {
   findToken(id: string): Promise<TokenRecord | undefined>
   /** One unique-index lookup by canonical path. */
   findProject(path: string): Promise<Project | undefined>
+  /**
+   * The read of an authenticated request: the token by id (joined to its
+   * project) and the requested project by path, as ONE read — one statement,
+   * one round trip on a shared database — so a request costs one database
+   * visit whatever the engine. Either part may be undefined.
+   */
+  findTokenAndProject(id: string, projectPath: string): Promise<TokenAndProject>
   /** Batched last-used writes, one transaction; called off the request path. */
   recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void>
   /** Cheap read proving the database answers (health checks). */

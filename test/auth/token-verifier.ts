@@ -197,3 +197,31 @@ t.test('a compare still queued when its client leaves is dropped, not run', asyn
   t.equal(compares, 1, 'the departed client cost no compare')
   t.equal(verifier.stats.compares, 1)
 })
+
+t.test('verifyFor reads the token and the requested project in one read, and only that', async t => {
+  const { store, mint, clock } = await setup(t)
+  const { token, record } = await mint()
+  const reads: string[] = []
+  const counting = {
+    findToken: (id: string) => (reads.push('findToken'), store.findToken(id)),
+    findTokenAndProject: (id: string, path: string) => (reads.push('findTokenAndProject'), store.findTokenAndProject(id, path)),
+  }
+  const verifier = createTokenVerifier({
+    prefix: PREFIX,
+    store: counting,
+    hasher: bcryptHasher(4),
+    clock,
+    cache: new VerifiedTokenCache({ maxEntries: 10, ttlMs: 60_000, clock, random: randomBytes }),
+    limiter: createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 5, queueTimeoutMs: 5000, what: 'token checks' }),
+  })
+  for (let i = 0; i < 2; i++) {
+    const { check, project } = await verifier.verifyFor(token, 'acme/app')
+    t.equal(check.kind === 'valid' && check.token.id, record.id)
+    t.equal(project?.found?.path, 'acme/app')
+  }
+  t.same((await verifier.verifyFor(token, 'acme/none')).project, { found: undefined }, 'an unknown project was read too')
+  const unknown = formatToken(PREFIX, 'zzzzzzzzzzzz', newSecret(randomBytes))
+  t.same((await verifier.verifyFor(unknown, 'acme/app')).check, { kind: 'refused', reason: 'unknown', tokenId: 'zzzzzzzzzzzz' })
+  t.same(await verifier.verifyFor('gwpat-short', 'acme/app'), { check: { kind: 'refused', reason: 'malformed' } }, 'a malformed token reads nothing')
+  t.same(reads, ['findTokenAndProject', 'findTokenAndProject', 'findTokenAndProject', 'findTokenAndProject'], 'one read per request, never two')
+})

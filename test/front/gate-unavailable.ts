@@ -22,6 +22,8 @@ import { formatToken, newSecret, newTokenId } from '../../src/auth/token-format.
 
 const token = formatToken('gwpat-', newTokenId(randomBytes), newSecret(randomBytes))
 
+const PROJECT = { id: 1, path: 'acme/app', visibility: 'private' as const, createdAt: '', defaultBranch: null, defaultBranchProtection: 'none' as const, archivedAt: null }
+
 async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project' | 'bcrypt', compare: () => Promise<boolean> = async () => true) {
   const clock = new ManualClock(0)
   let forwarded = 0
@@ -29,7 +31,10 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
   const row = { id: 'x', number: 1, name: 'n', description: null, target: { kind: 'project' as const, projectId: 1, path: 'acme/app' }, role: 'developer' as const, scopes: ['read_repository' as const], secretHash: '$2b$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinval', expiresAt: null, createdAt: '', lastUsedAt: null, revokedAt: null, rotatedFrom: null, refRules: null }
   const verifier = createTokenVerifier({
     prefix: 'gwpat-',
-    store: { findToken: where === 'token' ? fail : async () => row },
+    store: {
+      findToken: where === 'token' ? fail : async () => row,
+      findTokenAndProject: where === 'token' ? fail : where === 'project' ? fail : async () => ({ token: row, project: PROJECT }),
+    },
     hasher: { hash: async () => '', compare },
     clock,
     cache: new VerifiedTokenCache({ maxEntries: 10, ttlMs: 1000, clock, random: randomBytes }),
@@ -40,7 +45,7 @@ async function serveGate(t: Test, failWith: ErrorCode, where: 'token' | 'project
   const bans = new InMemoryBanList({ enabled: true, maxFailures: 1, windowMs: 60_000, banMs: 60_000, allowlist: [], clock })
   const gate = createGate({
     clientGitSlots: createConcurrencyLimiter({ maxConcurrent: 10, queueTimeoutMs: 1000, maxConcurrentPerKey: 2 }),
-    findProject: where === 'project' ? fail : async () => ({ id: 1, path: 'acme/app', visibility: 'private', createdAt: '', defaultBranch: null, defaultBranchProtection: 'none', archivedAt: null }),
+    findProject: where === 'project' ? fail : async () => PROJECT,
     verifier,
     bans,
     lastUsed: new LastUsedRecorder({ store: { recordTokenUse: async () => {} }, clock, logger: silentLogger, flushEveryMs: 1000 }),

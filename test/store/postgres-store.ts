@@ -122,10 +122,14 @@ if (cluster !== null) {
       // an index is there to be used.
       await c.query('SET enable_seqscan = off')
       for (const [name, sql] of Object.entries(POSTGRES_HOT_PATH_SQL)) {
-        const args = sql.includes('ANY($1::text[])') ? [['acme/sub/app', 'acme', 'acme/sub']] : ['x']
+        const args = sql.includes('ANY($1::text[])') ? [['acme/sub/app', 'acme', 'acme/sub']] : sql.includes('$2') ? ['x', 'acme/app'] : ['x']
         const plan = (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, args)).rows.map(r => r['QUERY PLAN']).join('\n')
         t.notMatch(plan, /Seq Scan/, `${name}: ${plan}`)
         t.match(plan, /(Index|Bitmap Index) Scan (using|on) (tokens_pkey|projects_path_key|protected_refs_owner_path)/, name)
+        if (name === 'findTokenAndProject') {
+          t.match(plan, /tokens_pkey/, 'the token by its primary key')
+          t.match(plan, /projects_path_key/, 'and the project by its unique path, in the same statement')
+        }
       }
     })
   })

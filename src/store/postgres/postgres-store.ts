@@ -31,7 +31,7 @@ import type { Visibility } from '../../model/visibility.js'
 import { MIGRATIONS, type Migration } from '../migrations.js'
 import { ancestorGroups, protectedRefFromRow, sameProtection, type ProtectedRefRow } from '../protected-ref-row.js'
 import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
-import type { Conflict, Store, TokenFilter, TokenWriteConditions, Written } from '../store.js'
+import type { Conflict, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from '../store.js'
 import { createPool, describeServer } from './connection.js'
 import { isConnectionError, translatePostgresError } from './errors.js'
 import { ADMIN_WRITE_LOCK } from './locks.js'
@@ -67,6 +67,10 @@ const TOKEN_COLUMNS = `t.id, t.name, t.project_id, p.path AS project_path, t.gro
 const PROJECT_COLUMNS = `id, path, visibility, ${iso('created_at')} AS created_at, default_branch, default_branch_protection,
   ${iso('archived_at')} AS archived_at`
 
+/** PROJECT_COLUMNS of the projects table aliased `q`, each prefixed q_. */
+const PROJECT_COLUMNS_AS_Q = `q.id AS q_id, q.path AS q_path, q.visibility AS q_visibility, ${iso('q.created_at')} AS q_created_at,
+  q.default_branch AS q_default_branch, q.default_branch_protection AS q_default_branch_protection, ${iso('q.archived_at')} AS q_archived_at`
+
 const PROTECTED_REF_COLUMNS = `id, ref_kind, owner_kind, owner_path, pattern, access_level, allow_force_push,
   ${iso('created_at')} AS created_at, ${iso('updated_at')} AS updated_at`
 
@@ -78,10 +82,29 @@ const PROTECTED_REF_COLUMNS = `id, ref_kind, owner_kind, owner_path, pattern, ac
 export const POSTGRES_HOT_PATH_SQL = Object.freeze({
   findToken: `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = $1`,
   findProject: `SELECT ${PROJECT_COLUMNS} FROM projects WHERE path = $1`,
+  // An authenticated request's one round trip: the token by primary key
+  // (joined to its project by primary key) and the requested project by its
+  // unique path, side by side in one row; either side may be all NULL.
+  findTokenAndProject: `SELECT ${TOKEN_COLUMNS}, ${PROJECT_COLUMNS_AS_Q}
+    FROM (SELECT $1::text COLLATE "C" AS token_id, $2::text COLLATE "C" AS project_path) AS w
+    LEFT JOIN tokens t ON t.id = w.token_id
+    LEFT JOIN projects p ON p.id = t.project_id
+    LEFT JOIN projects q ON q.path = w.project_path`,
   // Once per push: the project's path and its ancestor groups' paths; the
   // kinds are told apart in code (a path can be a project and a group).
   findRefRules: `SELECT ${PROTECTED_REF_COLUMNS} FROM protected_refs WHERE owner_path = ANY($1::text[])`,
 })
+
+/** A TokenRow (all NULL for an unknown id) beside a ProjectRow prefixed q_ (all NULL for an unknown path). */
+type TokenAndProjectRow = { [K in keyof TokenRow]: TokenRow[K] | null } & {
+  q_id: number | null
+  q_path: string
+  q_visibility: string
+  q_created_at: string
+  q_default_branch: string | null
+  q_default_branch_protection: string
+  q_archived_at: string | null
+}
 
 interface GroupRow {
   path: string
@@ -244,6 +267,24 @@ export class PostgresStore implements Store {
 
   async findProject(path: string): Promise<Project | undefined> {
     return this.#projectByPath(this.#pool, path)
+  }
+
+  async findTokenAndProject(id: string, projectPath: string): Promise<TokenAndProject> {
+    const rows = await this.#query<TokenAndProjectRow>(this.#pool, 'gitward_find_token_and_project', POSTGRES_HOT_PATH_SQL.findTokenAndProject, [id, projectPath])
+    const row = rows[0]
+    if (row === undefined) return { token: undefined, project: undefined }
+    return {
+      token: row.id === null ? undefined : tokenFromRow(row as TokenRow),
+      project: row.q_id === null ? undefined : projectFromRow({
+        id: row.q_id,
+        path: row.q_path,
+        visibility: row.q_visibility,
+        created_at: row.q_created_at,
+        default_branch: row.q_default_branch,
+        default_branch_protection: row.q_default_branch_protection,
+        archived_at: row.q_archived_at,
+      }),
+    }
   }
 
   async recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void> {

@@ -296,6 +296,20 @@ export function runStoreContract(t: Test, fixture: StoreFixture): void {
     t.same(next.refRules, tok.refRules)
   })
 
+  t.test('findTokenAndProject: the token and the requested project in one read, either may be missing', async t => {
+    const { store } = await open(t)
+    const app = await addProject(store, 'acme/app')
+    const other = await addProject(store, 'acme/other')
+    const tok = await addToken(store, newToken(app))
+    const group = await addToken(store, newToken(null, { target: { kind: 'group', path: 'acme' } }))
+    t.same(await store.findTokenAndProject(tok.id, 'acme/other'), { token: tok, project: other })
+    t.same(await store.findTokenAndProject(group.id, 'acme/app'), { token: group, project: app })
+    t.same(await store.findTokenAndProject('nonexistent00', 'acme/app'), { token: undefined, project: app })
+    t.same(await store.findTokenAndProject(tok.id, 'acme/none'), { token: tok, project: undefined })
+    t.same(await store.findTokenAndProject('nonexistent00', 'acme/none'), { token: undefined, project: undefined })
+    t.same(await store.findTokenAndProject(tok.id, 'ACME/APP'), { token: tok, project: undefined }, 'paths compare byte for byte')
+  })
+
   t.test('tokens are numbered 1, 2, 3, ... in insert order, rotation included; a description is kept', async t => {
     const { store } = await open(t)
     const app = await addProject(store, 'acme/app')
