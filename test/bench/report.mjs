@@ -129,6 +129,20 @@ export function formatReport(results) {
       lines.push(`  ${m.label.padEnd(17)} idle ${f(m.idleRssMiB, 1)}; clone peak ${f(m.clone.hwmMiB, 1)} (${f(m.clone.seconds, 1)} s); push peak ${f(m.push.hwmMiB, 1)} (${f(m.push.seconds, 1)} s = ${f(m.push.throughputMBps, 0)} MB/s); after ${f(m.afterRssMiB, 1)}`)
     }
   }
+  if (fig.stores) {
+    const st = fig.stores
+    lines.push('')
+    if (!st.available) {
+      lines.push(`8 PostgreSQL beside SQLite: not measured (${st.reason})`)
+    } else {
+      lines.push(`8 the store engines (median of ${st.rounds} rounds of ${st.seconds} s, ${st.concurrency} concurrent; PostgreSQL on loopback)`)
+      const sr = [['engine', 'cached verify/s', 'info/refs req/s']]
+      for (const [name, e] of Object.entries(st.engines)) sr.push([name, f(e.verifyPerSecond, 0), f(e.infoRefsPerSecond, 0)])
+      const { sqlite, postgres } = st.engines
+      if (sqlite && postgres) sr.push(['postgres / sqlite', f(postgres.verifyPerSecond / sqlite.verifyPerSecond, 2), f(postgres.infoRefsPerSecond / sqlite.infoRefsPerSecond, 2)])
+      lines.push(table(sr))
+    }
+  }
   lines.push('')
   lines.push('targets:')
   for (const c of results.checks) {

@@ -39,6 +39,7 @@ import { median } from './stats.mjs'
 import { ensureBinaries } from './system-tools.mjs'
 import { basicValue, directPushConfig, target } from './targets.mjs'
 import { measureVerification } from './verify-scaling.mjs'
+import { measureStoreFigures } from './store-figures.mjs'
 import { writeWrkScripts } from './wrk.mjs'
 import { cloneLargeFigure } from './figures/clone-large.mjs'
 import { cloneSmallFigure } from './figures/clone-small.mjs'
@@ -203,6 +204,10 @@ async function main(registry) {
     }
   }
   if (peer.available) await peer.stop()
+
+  // ---- figure 8: the PostgreSQL store beside SQLite ---------------------------
+  log('figure 8: cached verification and authenticated info/refs on SQLite and on PostgreSQL')
+  figures.stores = await measureStoreFigures({ rounds: options.rounds, seconds: options.quick ? 2 : 4, log })
   clearInterval(loadTimer)
   loadSamples.push(loadAverage()[0])
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// PostgreSQL beside SQLite: two figures for docs/deploy.md and
-// docs/performance.md, separate from `npm run bench` (run after a build:
-// `npx tsc -p tsconfig.json && node test/bench/store-figures.mjs`).
-//   1. cached verification: verifier.verify() of a token whose bcrypt verdict
-//      is cached — what is left is the per-request row read (findToken);
+// PostgreSQL beside SQLite: figure 8 of `npm run bench` (run.mjs calls
+// measureStoreFigures), and a command of its own after a build:
+// `npx tsc -p tsconfig.json && node test/bench/store-figures.mjs`.
+//   1. cached verification: verifier.verifyFor() of a token whose bcrypt
+//      verdict is cached — what is left is the per-request read of the
+//      token's row and the project (findTokenAndProject, one round trip);
 //   2. info/refs throughput: authenticated GET info/refs through a real
 //      gitward (startApp, embedded backend) over loopback keep-alive.
 // Both run for each engine, interleaved (SQLite, PostgreSQL, PostgreSQL,
@@ -27,8 +28,6 @@ import { createLogger } from '../../dist/log/logger.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const BIN = join(ROOT, 'bin', 'gitward')
-const ROUNDS = Number(process.env.GITWARD_BENCH_ROUNDS ?? 3)
-const SECONDS = Number(process.env.GITWARD_BENCH_SECONDS ?? 3)
 const CONCURRENCY = 8
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -61,6 +60,7 @@ async function startCluster() {
   const data = join(dir, 'data')
   run(`${bin}/initdb`, ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
   const port = await freePort()
+  // (Postgres refuses to run as root: the cluster belongs to the postgres user.)
   // Durable settings (fsync on): the figure is for a real server, not the tests' throwaway one.
   run(`${bin}/pg_ctl`, ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start'])
   const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` })
@@ -99,21 +99,21 @@ async function startEngine(name, db, dir) {
   return { name, app, token }
 }
 
-async function verifyRate(engine) {
-  const until = Date.now() + SECONDS * 1000
+async function verifyRate(engine, seconds) {
+  const until = Date.now() + seconds * 1000
   let n = 0
   const worker = async () => {
     while (Date.now() < until) {
-      const r = await engine.app.verifier.verify(engine.token)
+      const { check: r } = await engine.app.verifier.verifyFor(engine.token, 'bench/app')
       if (r.kind !== 'valid') throw new Error(`refused: ${r.reason}`)
       n++
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  return n / SECONDS
+  return n / seconds
 }
 
-async function infoRefsRate(engine) {
+async function infoRefsRate(engine, seconds) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
   const auth = `Basic ${Buffer.from(`git:${engine.token}`).toString('base64')}`
   const url = new URL(`${engine.app.url}/bench/app.git/info/refs?service=git-upload-pack`)
@@ -125,7 +125,7 @@ async function infoRefsRate(engine) {
       })
       req.on('error', rej)
     })
-  const until = Date.now() + SECONDS * 1000
+  const until = Date.now() + seconds * 1000
   let n = 0
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -136,30 +136,60 @@ async function infoRefsRate(engine) {
     }),
   )
   agent.destroy()
-  return n / SECONDS
+  return n / seconds
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'gitward-store-figures-'))
-let cluster = null
-const engines = []
-try {
-  const pgUrl = process.env.GITWARD_BENCH_PG ?? (cluster = await startCluster()).url
-  engines.push(await startEngine('sqlite', join(dir, 'gitward.db'), dir))
-  engines.push(await startEngine('postgres', pgUrl, dir))
-  const results = Object.fromEntries(engines.map(e => [e.name, { verify: [], infoRefs: [] }]))
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? engines : [...engines].reverse()
-    for (const e of order) results[e.name].verify.push(await verifyRate(e))
-    for (const e of order) results[e.name].infoRefs.push(await infoRefsRate(e))
+/**
+ * Both figures for each engine, interleaved, `rounds` rounds of `seconds`
+ * each; medians per second. Resolves { available: false, reason } when
+ * PostgreSQL is not installed and GITWARD_BENCH_PG names no database.
+ */
+export async function measureStoreFigures({ rounds, seconds, log = () => {} }) {
+  const dir = mkdtempSync(join(tmpdir(), 'gitward-store-figures-'))
+  let cluster = null
+  const engines = []
+  try {
+    let pgUrl = process.env.GITWARD_BENCH_PG
+    if (pgUrl === undefined) {
+      try {
+        cluster = await startCluster()
+      } catch (e) {
+        return { available: false, reason: e.message }
+      }
+      pgUrl = cluster.url
+    }
+    engines.push(await startEngine('sqlite', join(dir, 'gitward.db'), dir))
+    engines.push(await startEngine('postgres', pgUrl, dir))
+    const samples = Object.fromEntries(engines.map(e => [e.name, { verify: [], infoRefs: [] }]))
+    for (let round = 0; round < rounds; round++) {
+      log(`  store figures round ${round + 1}/${rounds}`)
+      const order = round % 2 === 0 ? engines : [...engines].reverse()
+      for (const e of order) samples[e.name].verify.push(await verifyRate(e, seconds))
+      for (const e of order) samples[e.name].infoRefs.push(await infoRefsRate(e, seconds))
+    }
+    const engineFigures = Object.fromEntries(
+      engines.map(e => [e.name, { verifyPerSecond: median(samples[e.name].verify), infoRefsPerSecond: median(samples[e.name].infoRefs) }]),
+    )
+    return { available: true, rounds, seconds, concurrency: CONCURRENCY, engines: engineFigures }
+  } finally {
+    for (const e of engines) await e.app.stop()
+    cluster?.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
-  console.log(`store figures: ${ROUNDS} rounds x ${SECONDS} s, ${CONCURRENCY} concurrent, medians`)
-  console.log('engine     cached verify/s   info/refs req/s')
-  for (const e of engines) {
-    const r = results[e.name]
-    console.log(`${e.name.padEnd(10)} ${String(Math.round(median(r.verify))).padStart(15)}   ${String(Math.round(median(r.infoRefs))).padStart(15)}`)
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const rounds = Number(process.env.GITWARD_BENCH_ROUNDS ?? 3)
+  const seconds = Number(process.env.GITWARD_BENCH_SECONDS ?? 3)
+  const r = await measureStoreFigures({ rounds, seconds })
+  if (!r.available) {
+    console.log(`store figures: PostgreSQL unavailable (${r.reason})`)
+    process.exitCode = 1
+  } else {
+    console.log(`store figures: ${rounds} rounds x ${seconds} s, ${CONCURRENCY} concurrent, medians`)
+    console.log('engine     cached verify/s   info/refs req/s')
+    for (const [name, e] of Object.entries(r.engines)) {
+      console.log(`${name.padEnd(10)} ${String(Math.round(e.verifyPerSecond)).padStart(15)}   ${String(Math.round(e.infoRefsPerSecond)).padStart(15)}`)
+    }
   }
-} finally {
-  for (const e of engines) await e.app.stop()
-  cluster?.stop()
-  rmSync(dir, { recursive: true, force: true })
 }
