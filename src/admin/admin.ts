@@ -29,6 +29,8 @@ export interface AdminDeps {
   /** Built on first use: listing tokens needs no bcrypt. */
   hasher: () => Hasher
   tokenPrefix: string
+  /** max_token_lifetime_days: the longest a new token may live, in days; 0 = no limit. */
+  maxTokenLifetimeDays: number
   /** Absolute repositories root, or null to register projects without creating repositories. */
   reposRoot: string | null
   defaultBranch: string
@@ -57,7 +59,14 @@ export interface Admin {
 
 export function createAdmin(deps: AdminDeps): Admin {
   const { store } = deps
-  const mintDeps = () => ({ store, hasher: deps.hasher(), random: deps.random, tokenPrefix: deps.tokenPrefix, clock: deps.clock })
+  const mintDeps = () => ({
+    store,
+    hasher: deps.hasher(),
+    random: deps.random,
+    tokenPrefix: deps.tokenPrefix,
+    clock: deps.clock,
+    maxTokenLifetimeDays: deps.maxTokenLifetimeDays,
+  })
   return {
     createProject: (request, actor) =>
       createProject(

@@ -6,6 +6,8 @@
 // first day the token must NOT work, and a date of today or earlier would
 // mint a token that is already dead, so it is refused.
 import { GitwardError } from '../errors.js'
+import { requireDays } from './duration.js'
+import { daysFromToday } from './token-lifetime.js'
 import { calendarDateStart, isExpired, utcDate, type DateString } from '../model/dates.js'
 
 const DATE_FORM = /^\d{4}-\d{2}-\d{2}$/
@@ -50,4 +52,24 @@ export function expiryFromInput(raw: string | undefined, nowMs: number): DateStr
 export function requireStoredExpiry(date: DateString | null): DateString | null {
   if (date === null || calendarDateStart(date) !== null) return date
   throw new GitwardError('INVALID_ARGUMENT', `the expiry date must be a real calendar date written YYYY-MM-DD.`)
+}
+
+/** What an administrator typed for a new token's expiry: an exact date or a duration from today. */
+export interface ExpiryInput {
+  /** --expires YYYY-MM-DD */
+  expires?: string | undefined
+  /** --expires-in 90d | 12w | 1y: that many days after today's UTC date. */
+  expiresIn?: string | undefined
+}
+
+/**
+ * The requested expiry date, validated: null when neither was given. Throws
+ * INVALID_ARGUMENT for a bad value or for both at once.
+ */
+export function requestedExpiry(input: ExpiryInput, nowMs: number): DateString | null {
+  if (input.expires !== undefined && input.expiresIn !== undefined) {
+    throw new GitwardError('INVALID_ARGUMENT', 'give either --expires YYYY-MM-DD or --expires-in 90d, not both.')
+  }
+  if (input.expiresIn !== undefined) return daysFromToday(requireDays(input.expiresIn, '--expires-in'), nowMs)
+  return expiryFromInput(input.expires, nowMs)
 }

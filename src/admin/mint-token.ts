@@ -2,8 +2,10 @@
 // from the injected random source, hashed, stored as a hash, and returned to
 // the caller exactly once.
 //
-// Rules: the name (token-name.ts), the role and scopes (grant-input.ts), a
-// stored expiry that is a real date, the target (a registered project or a
+// Rules: the name (token-name.ts), the description (token-description.ts),
+// the role and scopes (grant-input.ts), an expiry within
+// max_token_lifetime_days (token-lifetime.ts; none asked for = the longest
+// allowed, with a notice), the target (a registered project or a
 // valid group path) and the group's project-token creation switch. The switch
 // is re-checked by the store inside the insert's transaction
 // (requireProjectTokenCreation), so a concurrent `group set … disabled`
@@ -11,6 +13,7 @@
 import type { Hasher } from '../auth/hasher.js'
 import { formatToken, newSecret, newTokenId, type RandomBytes } from '../auth/token-format.js'
 import { assertNever } from '../assert-never.js'
+import type { Clock } from '../clock.js'
 import { GitwardError } from '../errors.js'
 import { topLevelGroup } from '../git/repo-path.js'
 import type { Actor } from '../model/audit.js'
@@ -24,6 +27,8 @@ import { requireStoredExpiry } from './expiry-date.js'
 import { requireProject } from './find-project.js'
 import { requireRole, requireScopeList } from './grant-input.js'
 import { requirePath } from './target-path.js'
+import { requireTokenDescription } from './token-description.js'
+import { chooseExpiry } from './token-lifetime.js'
 import { requireTokenName } from './token-name.js'
 
 export interface MintDeps {
@@ -31,6 +36,9 @@ export interface MintDeps {
   hasher: Hasher
   random: RandomBytes
   tokenPrefix: string
+  clock: Clock
+  /** max_token_lifetime_days; 0 = no limit. */
+  maxTokenLifetimeDays: number
 }
 
 /** A target as an administrator names it: by path. */
@@ -41,16 +49,24 @@ export interface MintRequest {
   target: TargetRequest
   role: Role
   scopes: Scope[]
-  /** Already validated (see expiry-date.ts); null = never expires. */
+  /**
+   * Already validated (see expiry-date.ts: requestedExpiry); null = none
+   * given, so the lifetime policy picks the longest allowed (never, only
+   * when max_token_lifetime_days is 0).
+   */
   expiresAt: DateString | null
   /** Already validated (requireRefRules); null or omitted = no per-token ref limit. */
   refRules?: string[] | null
+  /** What the token is for; omitted, null or blank = none. */
+  description?: string | null
 }
 
 export interface Minted {
   record: TokenRecord
   /** The full token. Show it once; it is stored nowhere. */
   token: string
+  /** One sentence for the administrator when the lifetime policy chose the expiry (stderr); null otherwise. */
+  notice: string | null
 }
 
 export const creationDisabled = (group: string): GitwardError =>
@@ -72,13 +88,14 @@ export async function resolveTarget(store: Pick<Store, 'findProject'>, target: T
 
 /** Validate the grant, generate an id and secret and hash the secret, ready for the store. */
 export async function prepareToken(
-  deps: Omit<MintDeps, 'store'>,
+  deps: Pick<MintDeps, 'hasher' | 'random' | 'tokenPrefix'>,
   request: Omit<MintRequest, 'target'> & { target: TokenTarget },
 ): Promise<{ row: NewToken; token: string }> {
   const name = requireTokenName(request.name)
   const role = requireRole(request.role)
   const scopes = requireScopeList(request.scopes)
   const expiresAt = requireStoredExpiry(request.expiresAt)
+  const description = requireTokenDescription(request.description)
   const id = newTokenId(deps.random)
   const secret = newSecret(deps.random)
   const row: NewToken = {
@@ -90,21 +107,30 @@ export async function prepareToken(
     secretHash: await deps.hasher.hash(secret),
     expiresAt,
     refRules: request.refRules === undefined || request.refRules === null || request.refRules.length === 0 ? null : [...request.refRules],
+    description,
   }
   return { row, token: formatToken(deps.tokenPrefix, id, secret) }
 }
 
 export async function mintToken(deps: MintDeps, request: MintRequest, actor: Actor): Promise<Minted> {
-  requireTokenName(request.name) // before any lookup: bad input is reported first
+  // Before any lookup: bad input is reported first, and nothing is minted.
+  requireTokenName(request.name)
+  requireTokenDescription(request.description)
+  const { expiresAt, notice } = chooseExpiry({
+    requested: requireStoredExpiry(request.expiresAt),
+    fallback: { kind: 'longest' },
+    maxDays: deps.maxTokenLifetimeDays,
+    nowMs: deps.clock.now(),
+  })
   const target = await resolveTarget(deps.store, request.target)
-  const { row, token } = await prepareToken(deps, { ...request, target })
+  const { row, token } = await prepareToken(deps, { ...request, expiresAt, target })
   const written = await deps.store.createToken(
     row,
     auditNote(actor, 'token.created', row.id, tokenFacts(row)),
     // Project tokens only: group tokens, rotation and revocation are unaffected.
     target.kind === 'project' ? { requireProjectTokenCreation: topLevelGroup(target.path) } : {},
   )
-  if (written.ok) return { record: written.value, token }
+  if (written.ok) return { record: written.value, token, notice }
   switch (written.conflict) {
     case 'project-token-creation-disabled':
       throw creationDisabled(topLevelGroup(target.path))

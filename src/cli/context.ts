@@ -23,7 +23,7 @@ export type CommandRegistrar = (program: Command, ctx: CliContext) => void
 /** The configuration keys the administrative commands read. */
 export type AdminConfig = Pick<
   Config,
-  'db' | 'repos' | 'token_prefix' | 'bcrypt_cost' | 'default_branch' | 'default_branch_protection'
+  'db' | 'repos' | 'token_prefix' | 'bcrypt_cost' | 'default_branch' | 'default_branch_protection' | 'max_token_lifetime_days'
 >
 
 /**
@@ -111,6 +111,7 @@ export function createContext(io: CliIo, deps: CliDeps): CliContext {
         random: deps.random,
         hasher: () => deps.hasher(config.bcrypt_cost),
         tokenPrefix: config.token_prefix,
+        maxTokenLifetimeDays: config.max_token_lifetime_days,
         reposRoot: config.repos,
         defaultBranch: config.default_branch,
         defaultBranchProtection: config.default_branch_protection,

@@ -15,6 +15,7 @@ export function tokenState(token: TokenRecord, nowMs: number): TokenState {
 export interface TokenView {
   id: string
   name: string
+  description: string | null
   project?: string
   group?: string
   role: string
@@ -34,6 +35,7 @@ export function tokenView(token: TokenRecord, nowMs: number): TokenView {
   return {
     id: token.id,
     name: token.name,
+    description: token.description,
     ...target,
     role: token.role,
     scopes: [...token.scopes],

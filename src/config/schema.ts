@@ -44,6 +44,7 @@ export const SCHEMA = {
   trusted_proxies: { type: { kind: 'list' }, default: [], doc: 'Addresses or CIDR ranges (10.0.0.0/8, fd00::/8) of reverse proxies whose X-Forwarded-For is believed.' },
   // --- tokens ---------------------------------------------------------------
   token_prefix: { type: { kind: 'string', pattern: /^[A-Za-z0-9_-]{0,16}$/, hint: 'up to 16 of A-Z a-z 0-9 _ -' }, default: DEFAULT_TOKEN_PREFIX, doc: 'Prefix of minted tokens. Changing it invalidates existing tokens.' },
+  max_token_lifetime_days: { type: { kind: 'int', min: 0, max: 36_500 }, default: 365, doc: 'Longest a new or rotated token may live, in days (0 = no limit). `token create` and `rotate` refuse an expiry further away; without one a token gets the longest allowed (rotate: the old token\'s lifetime, capped), with a notice. Existing tokens are not changed; `gitward doctor` warns about never-expiring ones.' },
   bcrypt_cost: { type: { kind: 'int', min: 4, max: 15 }, default: 10, doc: 'bcrypt cost factor for new token hashes.' },
   cache_size: { type: { kind: 'int', min: 0, max: 10_000_000 }, default: 10_000, doc: 'Verified-token cache entries (0 disables the cache).' },
   cache_ttl_ms: { type: { kind: 'int', min: 0, max: 24 * 60 * MINUTE }, default: 10 * MINUTE, doc: 'How long a bcrypt verdict is remembered. Revocation and expiry are still checked on every request.' },

@@ -96,6 +96,6 @@ export async function checkTokenExpiry(store: Store): Promise<CheckResult> {
   return warn(
     'tokens.expiry',
     `${forever.length} active token${forever.length === 1 ? ' never expires' : 's never expire'}: ${shown.join(', ')}${more}`,
-    'replace each with one that expires: gitward token rotate ID --expires YYYY-MM-DD (the old one stops at once, so update its users)',
+    'replace each with one that expires: gitward token rotate ID (without --expires the new one gets the longest max_token_lifetime_days allows; the old one stops at once, so update its users)',
   )
 }

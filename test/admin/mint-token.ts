@@ -23,7 +23,7 @@ async function setup(t: Test, random: RandomBytes = randomBytes) {
   const store = await openSqliteStore({ file, clock, busyTimeoutMs: 2000 })
   t.teardown(() => store.close())
   await addProject(store, 'acme/app')
-  const deps = { store, hasher, random, tokenPrefix: 'gwpat-', clock }
+  const deps = { store, hasher, random, tokenPrefix: 'gwpat-', clock, maxTokenLifetimeDays: 365 }
   return { file, clock, store, deps }
 }
 
@@ -114,13 +114,15 @@ t.test('rotate: an insert that fails leaves the old token active', async t => {
   t.same((await store.listAudit()).map(e => e.action), ['project.created', 'token.created'], 'no rotation recorded')
 })
 
-t.test('rotate: an old date that has passed needs a new one', async t => {
+t.test('rotate: an expired token is renewed for its old lifetime, or a date after today', async t => {
   const { deps, clock } = await setup(t)
   const old = await mintToken(deps, request, actor)
   clock.set(new Date('2026-07-01T00:00:00Z'))
-  await refused(t, rotateToken(deps, { id: old.record.id }, actor), 'INVALID_ARGUMENT', /--expires/)
-  await refused(t, rotateToken(deps, { id: old.record.id, expires: '2026-07-01' }, actor), 'INVALID_ARGUMENT', /not after today/)
-  const fresh = await rotateToken(deps, { id: old.record.id, expires: '2026-07-02' }, actor)
+  const kept = await rotateToken(deps, { id: old.record.id }, actor)
+  t.equal(kept.record.expiresAt, '2026-07-17', 'created 2026-06-15, expired 2026-07-01: 16 days from today')
+  t.match(kept.notice, /lifetime of 16 days/)
+  await refused(t, rotateToken(deps, { id: kept.record.id, expires: '2026-07-01' }, actor), 'INVALID_ARGUMENT', /not after today/)
+  const fresh = await rotateToken(deps, { id: kept.record.id, expires: '2026-07-02' }, actor)
   t.equal(fresh.record.expiresAt, '2026-07-02')
 })
 

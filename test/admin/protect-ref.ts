@@ -82,7 +82,7 @@ t.test('per-token ref rules: checked, stored, shown and kept by rotation', async
   t.same(requireRefRules('refs/tags/v*, refs/heads/ci/*'), ['refs/tags/v*', 'refs/heads/ci/*'])
   t.throws(() => requireRefRules('v*'), /^"v\*" is not a valid --refs pattern: a token ref pattern is a full ref name/)
   t.throws(() => requireRefRules(''), /at least one/)
-  const deps = { store, hasher: { hash: async (s: string) => `h:${s}`, compare: async () => true }, random: (n: number) => Buffer.alloc(n, 7), tokenPrefix: 'gw_' }
+  const deps = { store, hasher: { hash: async (s: string) => `h:${s}`, compare: async () => true }, random: (n: number) => Buffer.alloc(n, 7), tokenPrefix: 'gw_', clock: new ManualClock(new Date('2026-06-15T12:00:00Z')), maxTokenLifetimeDays: 0 }
   const minted = await mintToken(deps, { name: 'ci', target: { kind: 'project', path: 'acme/app' }, role: 'developer', scopes: ['write_repository'], expiresAt: null, refRules: ['refs/tags/v*'] }, actor)
   t.same(minted.record.refRules, ['refs/tags/v*'])
   t.same((await store.findToken(minted.record.id))?.refRules, ['refs/tags/v*'])

@@ -17,7 +17,7 @@ t.test('revoke: once, then refused; unknown and malformed ids refused; audit nam
   const store = await openSqliteStore({ file: path.join(t.testdir(), 'g.db'), clock, busyTimeoutMs: 1000 })
   t.teardown(() => store.close())
   await addProject(store, 'acme/app')
-  const deps = { store, hasher: bcryptHasher(4), random: randomBytes, tokenPrefix: 'gwpat-', clock }
+  const deps = { store, hasher: bcryptHasher(4), random: randomBytes, tokenPrefix: 'gwpat-', clock, maxTokenLifetimeDays: 0 }
   const m = await mintToken(deps, { name: 'ci', target: { kind: 'project', path: 'acme/app' }, role: 'developer', scopes: ['read_repository'], expiresAt: null }, actor)
   clock.advance(5000)
   const r = await revokeToken({ store }, { id: m.record.id }, actor)

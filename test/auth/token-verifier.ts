@@ -28,7 +28,7 @@ async function setup(t: Test, cacheOptions: { maxEntries?: number; ttlMs?: numbe
   await addProject(store, 'acme/app')
   const mint = async (expiresAt: string | null = null) =>
     mintToken(
-      { store, hasher, random: randomBytes, tokenPrefix: PREFIX },
+      { store, hasher, random: randomBytes, tokenPrefix: PREFIX, clock, maxTokenLifetimeDays: 0 },
       { name: 'n', target: { kind: 'project', path: 'acme/app' }, role: 'developer', scopes: ['read_repository'], expiresAt },
       { user: 't' },
     )
@@ -171,7 +171,7 @@ t.test('a compare still queued when its client leaves is dropped, not run', asyn
   }
   const mintOne = () =>
     mintToken(
-      { store, hasher, random: randomBytes, tokenPrefix: PREFIX },
+      { store, hasher, random: randomBytes, tokenPrefix: PREFIX, clock, maxTokenLifetimeDays: 0 },
       { name: 'n', target: { kind: 'project', path: 'acme/app' }, role: 'developer', scopes: ['read_repository'], expiresAt: null },
       { user: 't' },
     )

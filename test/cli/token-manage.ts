@@ -37,7 +37,7 @@ t.test('list, show, revoke, rotate, and no secret in any of their output', async
   t.same(group.map(x => x['name']), ['a', 'b'], 'acme-evil is not under acme')
   t.same(
     Object.keys(group[1]!).sort(),
-    ['created_at', 'expires_at', 'group', 'id', 'last_used_at', 'name', 'revoked_at', 'role', 'rotated_from', 'scopes', 'state'],
+    ['created_at', 'description', 'expires_at', 'group', 'id', 'last_used_at', 'name', 'revoked_at', 'role', 'rotated_from', 'scopes', 'state'],
   )
   // "Who can reach acme/app": its own token, then the group token of acme (not acme-evil's).
   t.same((JSON.parse(projectJson!.stdout) as Array<{ id: string; project?: string; group?: string }>).map(x => [x.id, x.project ?? `group ${x.group}`]), [[a.id, 'acme/app'], [b.id, 'group acme']])

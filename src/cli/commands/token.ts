@@ -7,12 +7,13 @@
 import { Option, type Command } from 'commander'
 import { DEFAULT_ROLE, ROLES } from '../../model/role.js'
 import { SCOPES } from '../../model/scope.js'
-import { expiryFromInput } from '../../admin/expiry-date.js'
+import { requestedExpiry } from '../../admin/expiry-date.js'
 import { requireRefRules, requireRole, requireScopes } from '../../admin/grant-input.js'
 import { checkListTokens } from '../../admin/list-tokens.js'
 import type { Minted, TargetRequest } from '../../admin/mint-token.js'
 import { requirePath } from '../../admin/target-path.js'
 import { requireTokenId } from '../../admin/token-id.js'
+import { requireTokenDescription } from '../../admin/token-description.js'
 import { requireTokenName } from '../../admin/token-name.js'
 import type { TokenRecord } from '../../model/token.js'
 import type { CliContext } from '../context.js'
@@ -50,6 +51,7 @@ function printMinted(ctx: CliContext, minted: Minted, json: boolean, replaced?: 
   }
   const also = replaced === undefined ? '' : `, replacing token ${replaced}, which no longer works`
   ctx.io.stderr(`This token is shown once; store it now.\nCreated ${describe(minted.record)}${also}.\n`)
+  if (minted.notice !== null) ctx.io.stderr(`Notice: ${minted.notice}\n`)
 }
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
@@ -63,19 +65,31 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--name <name>', 'a label for humans, such as ci-deploy')
     .requiredOption('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`)
     .option('--role <role>', `${ROLES.join(', ')}`, DEFAULT_ROLE)
-    .option('--expires <YYYY-MM-DD>', 'the token stops working at 00:00 UTC on this date (after today); default: never')
+    .option('--expires <YYYY-MM-DD>', 'the token stops working at 00:00 UTC on this date (after today, within max_token_lifetime_days)')
+    .option('--expires-in <duration>', 'or: that many days from today (UTC), written 90d, 12w or 1y (365 days); default: the longest max_token_lifetime_days allows')
+    .option('--description <text>', `what the token is for, one line (at most 500 characters)`)
     .option('--refs <patterns>', 'comma-separated full-ref patterns the token may create, update or delete (refs/tags/v*,refs/heads/ci/*); reads are not limited; default: any ref')
     .option('--json', 'print one JSON object including the token')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  $ TOKEN=$(gitward token create --project acme/app --name ci --scopes read_repository --role reporter --expires 2027-01-31)\n' +
-        "  $ gitward token create --project acme/app --name release-bot --scopes write_repository --role developer --refs 'refs/tags/v*'\n" +
+        "  $ gitward token create --project acme/app --name release-bot --scopes write_repository --role developer --refs 'refs/tags/v*' --expires-in 90d\n" +
+        "  $ gitward token create --project acme/app --name ci --scopes read_repository --description 'Jenkins on ci.example.com'\n" +
         '  $ gitward token create --group acme --name deploy-bot --scopes read_repository,write_repository --role developer --json\n',
     )
     .action(
       async (
-        opts: TargetOptions & { name: string; scopes: string; role: string; expires?: string; refs?: string; json?: boolean },
+        opts: TargetOptions & {
+          name: string
+          scopes: string
+          role: string
+          expires?: string
+          expiresIn?: string
+          description?: string
+          refs?: string
+          json?: boolean
+        },
         command: Command,
       ) => {
         // Every check that needs no database comes first: bad input changes nothing.
@@ -83,10 +97,11 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
         const name = requireTokenName(opts.name)
         const scopes = requireScopes(opts.scopes)
         const role = requireRole(opts.role)
-        const expiresAt = expiryFromInput(opts.expires, ctx.deps.clock.now())
+        const expiresAt = requestedExpiry({ expires: opts.expires, expiresIn: opts.expiresIn }, ctx.deps.clock.now())
+        const description = requireTokenDescription(opts.description)
         const refRules = opts.refs === undefined ? null : requireRefRules(opts.refs)
         await ctx.withAdmin(command, async admin => {
-          const minted = await admin.mintToken({ name, target, role, scopes, expiresAt, refRules }, ctx.actor())
+          const minted = await admin.mintToken({ name, target, role, scopes, expiresAt, refRules, description }, ctx.actor())
           printMinted(ctx, minted, opts.json === true)
           if (target.kind === 'group') {
             if (!(await admin.hasProjectsUnder(target.path))) {
@@ -155,6 +170,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
             ['role', v.role],
             ['scopes', v.scopes.join(',')],
             ['refs', v.refs?.join(',') ?? 'any'],
+            ['description', v.description],
             ['state', v.state],
             ['expires', v.expires_at ?? 'never'],
             ['created', v.created_at],
@@ -183,14 +199,19 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .command('rotate')
     .description('replace a token with a new secret for the same grant; the old one stops working at once')
     .argument('<id>', 'the token id (12 characters), as shown by token list')
-    .option('--expires <YYYY-MM-DD>', 'expiry of the new token (after today); default: keep the old date')
+    .option('--expires <YYYY-MM-DD>', 'expiry of the new token (after today, within max_token_lifetime_days)')
+    .option('--expires-in <duration>', "or: that many days from today (UTC), written 90d, 12w or 1y; default: the old token's lifetime from today, capped by max_token_lifetime_days")
     .option('--json', 'print one JSON object including the new token')
-    .addHelpText('after', '\nExamples:\n  $ TOKEN=$(gitward token rotate k3j9x2m1q8ab)\n  $ gitward token rotate k3j9x2m1q8ab --expires 2027-06-30 --json\n')
-    .action(async (rawId: string, opts: { expires?: string; json?: boolean }, command: Command) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ TOKEN=$(gitward token rotate k3j9x2m1q8ab)\n  $ gitward token rotate k3j9x2m1q8ab --expires 2027-06-30 --json\n  $ gitward token rotate k3j9x2m1q8ab --expires-in 12w\n',
+    )
+    .action(async (rawId: string, opts: { expires?: string; expiresIn?: string; json?: boolean }, command: Command) => {
       const id = requireTokenId(rawId)
-      expiryFromInput(opts.expires, ctx.deps.clock.now())
+      // Checked before the database is opened: bad input changes nothing.
+      requestedExpiry({ expires: opts.expires, expiresIn: opts.expiresIn }, ctx.deps.clock.now())
       await ctx.withAdmin(command, async admin => {
-        const minted = await admin.rotateToken({ id, expires: opts.expires }, ctx.actor())
+        const minted = await admin.rotateToken({ id, expires: opts.expires, expiresIn: opts.expiresIn }, ctx.actor())
         printMinted(ctx, minted, opts.json === true, id)
       })
     })

@@ -132,7 +132,7 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
     mint: async o => {
       const target = o.project !== undefined ? { kind: 'project' as const, path: o.project } : { kind: 'group' as const, path: o.group ?? '' }
       const m = await mintToken(
-        { store: admin, hasher: o.bcryptCost === undefined ? hasher : bcryptHasher(o.bcryptCost), random: randomBytes, tokenPrefix: config.token_prefix },
+        { store: admin, hasher: o.bcryptCost === undefined ? hasher : bcryptHasher(o.bcryptCost), random: randomBytes, tokenPrefix: config.token_prefix, clock, maxTokenLifetimeDays: 0 },
         {
           name: o.name ?? 'test token',
           target,
