@@ -25,6 +25,7 @@ import type { BackendRoute } from './backend-route.js'
 import { CgiResponseParser, type CgiHead } from './cgi-response-parser.js'
 import { ProcessGroup, type KillFunction, type ProcessExit } from './process-group.js'
 import { StderrTail } from './stderr-tail.js'
+import { pumpBody, refillDelayMs, type BodyPump } from './body-pump.js'
 import { HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js'
 
 export type ExchangeState = 'waiting-for-slot' | 'running' | 'streaming' | 'done'
@@ -71,6 +72,8 @@ interface Pipes {
   stdin: Writable
   stdout: Readable
   parser: CgiResponseParser
+  /** The copy of the request body to git's stdin. */
+  pump: BodyPump | null
   /** Set once git's head is parsed: the copy of the body to the client. */
   toClient: Transform | null
 }
@@ -153,7 +156,8 @@ export class CgiExchange {
     const group = new ProcessGroup(child, this.deps.killGraceMs, this.deps.kill)
     this.deps.processes.add(group)
     const parser = new CgiResponseParser()
-    this.#pipes = { group, stdin, stdout, parser, toClient: null }
+    const pipes: Pipes = { group, stdin, stdout, parser, pump: null, toClient: null }
+    this.#pipes = pipes
     this.#state = 'running'
 
     // Spawn failures (ENOENT, EACCES) arrive here; 'close' follows.
@@ -165,8 +169,9 @@ export class CgiExchange {
       this.#settle()
     })
 
-    // The request body goes to git with backpressure. git may stop reading
-    // early (an error reply, a refused push); EPIPE then only ends the copy.
+    // The request body goes to git with backpressure, in large writes
+    // (body-pump.ts). git may stop reading early (an error reply, a refused
+    // push); EPIPE then only ends the copy.
     stdin.on('error', err => log.debug('git stdin closed early', { error: err }))
     body.on('error', err => {
       // The body will never end (cut off, over the front's size limit, too
@@ -175,7 +180,7 @@ export class CgiExchange {
       stdin.destroy()
       group.stop()
     })
-    body.pipe(stdin)
+    pipes.pump = pumpBody(body, stdin, refillDelayMs((child as { stdinPipeBytes?: number }).stdinPipeBytes))
 
     // stderr is drained completely (a full pipe would block git).
     stderr.on('data', (chunk: Buffer) => this.#stderr.add(chunk))
@@ -261,7 +266,7 @@ export class CgiExchange {
         this.#output = 'client-gone'
         const pipes = this.#pipes
         if (pipes !== null) {
-          this.request.body.unpipe(pipes.stdin)
+          pipes.pump?.stop()
           pipes.stdin.destroy()
           pipes.toClient?.unpipe(this.request.res)
           // Drain and discard what git still writes, so it is never blocked

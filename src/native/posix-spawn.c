@@ -3,7 +3,7 @@
 // fork() in Node's child_process.spawn does: fork copies the page tables of
 // the whole gateway, posix_spawn copies none.
 //
-// spawn(file, argv, envp, cwd, onSpawned, onExit) -> [stdinFd, stdoutFd, stderrFd]
+// spawn(file, argv, envp, cwd, onSpawned, onExit) -> [stdinFd, stdoutFd, stderrFd, stdinPipeBytes]
 //   file      absolute path of the program (no PATH lookup here)
 //   argv      array of strings, argv[0] included
 //   envp      array of "NAME=value" strings: the whole environment, nothing inherited
@@ -32,6 +32,9 @@
 #include <unistd.h>
 #include <node_api.h>
 #include <uv.h>
+
+// git's stdin pipe: 1 MiB instead of Linux's 64 KiB (see spawn_child).
+#define STDIN_PIPE_BYTES (1 << 20)
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -284,7 +287,7 @@ static void complete_spawn(napi_env env, napi_status status, void* data) {
   free_job(job);
 }
 
-// spawn(file, argv, envp, cwd, onSpawned, onExit) -> [stdin, stdout, stderr]
+// spawn(file, argv, envp, cwd, onSpawned, onExit) -> [stdin, stdout, stderr, stdin pipe bytes]
 // The pipes exist at once; the child is started on a worker thread and
 // onSpawned(error, pid) is called on the main thread when it runs (or did
 // not start), onExit(code, signal) once it has exited and been reaped.
@@ -325,6 +328,13 @@ static napi_value spawn_child(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
+  // git reads a push 4 KiB at a time. While a 64 KiB pipe is full, each
+  // 4 KiB it takes wakes gitward for one more small write; a 1 MiB pipe
+  // lets gitward write in large pieces and leave git reading meanwhile
+  // (src/backend/body-pump.ts). Best effort: over fs.pipe-user-pages-soft
+  // the kernel refuses, and the pipe keeps its size, reported below.
+  fcntl(pipes[0][1], F_SETPIPE_SZ, STDIN_PIPE_BYTES);
+  int stdin_bytes = fcntl(pipes[0][1], F_GETPIPE_SZ);
   // A pipe end that is itself 0-2 (stdio closed in gitward) would be
   // clobbered by another dup2 in the child.
   for (int i = 0; i < 3; i++) {
@@ -357,13 +367,15 @@ static napi_value spawn_child(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value out, fd;
-  napi_create_array_with_length(env, 3, &out);
+  napi_create_array_with_length(env, 4, &out);
   napi_create_int32(env, pipes[0][1], &fd);
   napi_set_element(env, out, 0, fd);
   napi_create_int32(env, pipes[1][0], &fd);
   napi_set_element(env, out, 1, fd);
   napi_create_int32(env, pipes[2][0], &fd);
   napi_set_element(env, out, 2, fd);
+  napi_create_int32(env, stdin_bytes, &fd);
+  napi_set_element(env, out, 3, fd);
   return out;
 }
 
