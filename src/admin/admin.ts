@@ -7,14 +7,17 @@ import type { Clock } from '../clock.js'
 import { isWithinGroup } from '../git/repo-path.js'
 import type { Logger } from '../log/logger.js'
 import type { Actor, AuditEntry } from '../model/audit.js'
-import type { GroupSettings, Project } from '../model/project.js'
+import type { Project } from '../model/project.js'
 import type { ProtectedRef } from '../model/protection.js'
 import type { TokenRecord } from '../model/token.js'
 import type { RunGit } from '../repo/run-git.js'
 import type { Store } from '../store/store.js'
 import { createProject, type CreatedProject, type CreateProjectRequest } from './create-project.js'
 import { requireToken } from './find-token.js'
-import { setProjectTokenCreation, type ProjectTokenCreationRequest } from './group-settings.js'
+import { setProjectTokenCreation, type GroupSettingsChange, type ProjectTokenCreationRequest } from './group-settings.js'
+import { listGroups, showGroup, type GroupDetails, type GroupSummary } from './group-overview.js'
+import { setProjectVisibility, type SetVisibilityRequest, type VisibilityChange } from './project-visibility.js'
+import { removeProject, type RemovedProject, type RemoveProjectRequest } from './remove-project.js'
 import { listTokens, type ListTokensRequest } from './list-tokens.js'
 import { mintToken, type Minted, type MintRequest } from './mint-token.js'
 import { listProtections, protectRef, unprotectRef, type ProtectionListing, type ProtectRequest, type RefKind } from './protect-ref.js'
@@ -43,6 +46,8 @@ export interface AdminDeps {
 export interface Admin {
   createProject(request: CreateProjectRequest, actor: Actor): Promise<CreatedProject>
   listProjects(): Promise<Project[]>
+  setProjectVisibility(request: SetVisibilityRequest, actor: Actor): Promise<VisibilityChange>
+  removeProject(request: RemoveProjectRequest, actor: Actor): Promise<RemovedProject>
   /** Whether any registered project lies under `group` (at a segment boundary). */
   hasProjectsUnder(group: string): Promise<boolean>
   mintToken(request: MintRequest, actor: Actor): Promise<Minted>
@@ -50,7 +55,9 @@ export interface Admin {
   showToken(id: string): Promise<TokenRecord>
   revokeToken(id: string, actor: Actor): Promise<TokenRecord>
   rotateToken(request: RotateRequest, actor: Actor): Promise<Minted>
-  setProjectTokenCreation(request: ProjectTokenCreationRequest, actor: Actor): Promise<GroupSettings>
+  setProjectTokenCreation(request: ProjectTokenCreationRequest, actor: Actor): Promise<GroupSettingsChange>
+  listGroups(): Promise<GroupSummary[]>
+  showGroup(group: string): Promise<GroupDetails>
   protectRef(request: ProtectRequest, actor: Actor): Promise<{ rule: ProtectedRef; created: boolean }>
   unprotectRef(request: { refKind: RefKind; target: string; pattern: string }, actor: Actor): Promise<ProtectedRef>
   listProtections(target?: string): Promise<ProtectionListing>
@@ -82,6 +89,8 @@ export function createAdmin(deps: AdminDeps): Admin {
         actor,
       ),
     listProjects: () => store.listProjects(),
+    setProjectVisibility: (request, actor) => setProjectVisibility({ store }, request, actor),
+    removeProject: (request, actor) => removeProject({ store, clock: deps.clock, reposRoot: deps.reposRoot }, request, actor),
     hasProjectsUnder: async group => {
       const path = requirePath(group, 'group')
       return (await store.listProjects()).some(p => isWithinGroup(p.path, path))
@@ -92,6 +101,8 @@ export function createAdmin(deps: AdminDeps): Admin {
     revokeToken: (id, actor) => revokeToken({ store }, { id }, actor),
     rotateToken: (request, actor) => rotateToken(mintDeps(), request, actor),
     setProjectTokenCreation: (request, actor) => setProjectTokenCreation({ store }, request, actor),
+    listGroups: () => listGroups(store),
+    showGroup: group => showGroup({ store, clock: deps.clock }, group),
     protectRef: (request, actor) => protectRef(store, request, actor),
     unprotectRef: (request, actor) => unprotectRef(store, request, actor),
     listProtections: target => listProtections(store, target),

@@ -25,12 +25,19 @@ export function checkProjectTokenCreation(request: ProjectTokenCreationRequest):
   return { group, value: request.value }
 }
 
+/** The settings after a change; `changed` is false when the value already was the one asked for. */
+export type GroupSettingsChange = GroupSettings & { changed: boolean }
+
 export async function setProjectTokenCreation(
   deps: { store: Store },
   request: ProjectTokenCreationRequest,
   actor: Actor,
-): Promise<GroupSettings> {
+): Promise<GroupSettingsChange> {
   const { group, value } = checkProjectTokenCreation(request)
   const before = await deps.store.getGroupSettings(group)
-  return deps.store.setProjectTokenCreation(group, value, auditNote(actor, 'group.setting_changed', group, { setting: 'project_token_creation', from: before.projectTokenCreation, to: value }))
+  // Setting what already is changes nothing, so it writes nothing: no row
+  // (a group without one has the defaults) and no audit entry.
+  if (before.projectTokenCreation === value) return { ...before, changed: false }
+  const after = await deps.store.setProjectTokenCreation(group, value, auditNote(actor, 'group.setting_changed', group, { setting: 'project_token_creation', from: before.projectTokenCreation, to: value }))
+  return { ...after, changed: true }
 }

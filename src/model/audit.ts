@@ -10,6 +10,9 @@ export interface Actor {
 
 export type AuditAction =
   | 'project.created'
+  | 'project.visibility_changed'
+  /** The registration and its tokens and protections; the repository stays on disk. */
+  | 'project.removed'
   | 'token.created'
   | 'token.rotated'
   | 'token.revoked'

@@ -19,6 +19,12 @@ export class SqliteProjects {
   readonly #find: Database.Statement<[string], ProjectRow>
   readonly #insert: Database.Statement<InsertParams>
   readonly #list: Database.Statement<[], ProjectRow>
+  readonly #byId: Database.Statement<[number], ProjectRow>
+  readonly #setVisibility: Database.Statement<{ id: number; visibility: string }>
+  readonly #unrevokedTokens: Database.Statement<[number], string>
+  readonly #deleteTokens: Database.Statement<[number]>
+  readonly #deleteProtections: Database.Statement<[string]>
+  readonly #delete: Database.Statement<[number]>
 
   constructor(db: Database.Database) {
     this.#find = db.prepare<[string], ProjectRow>(FIND_PROJECT_SQL)
@@ -27,6 +33,36 @@ export class SqliteProjects {
        VALUES (@path, @visibility, @at, @defaultBranch, @protection)`,
     )
     this.#list = db.prepare<[], ProjectRow>(`SELECT ${COLUMNS} FROM projects ORDER BY path`)
+    this.#byId = db.prepare<[number], ProjectRow>(`SELECT ${COLUMNS} FROM projects WHERE id = ?`)
+    this.#setVisibility = db.prepare<{ id: number; visibility: string }>('UPDATE projects SET visibility = @visibility WHERE id = @id')
+    this.#unrevokedTokens = db.prepare<[number], string>('SELECT id FROM tokens WHERE project_id = ? AND revoked_at IS NULL ORDER BY id').pluck()
+    // One statement, so a rotation chain (rotated_from) inside the project
+    // is deleted together and the foreign key is checked at its end.
+    this.#deleteTokens = db.prepare<[number]>('DELETE FROM tokens WHERE project_id = ?')
+    this.#deleteProtections = db.prepare<[string]>("DELETE FROM protected_refs WHERE owner_kind = 'project' AND owner_path = ?")
+    this.#delete = db.prepare<[number]>('DELETE FROM projects WHERE id = ?')
+  }
+
+  byId(id: number): Project | undefined {
+    const row = this.#byId.get(id)
+    return row === undefined ? undefined : projectFromRow(row)
+  }
+
+  /** False when no project has the id. */
+  setVisibility(id: number, visibility: Visibility): boolean {
+    return this.#setVisibility.run({ id, visibility }).changes === 1
+  }
+
+  unrevokedTokenIds(id: number): string[] {
+    return this.#unrevokedTokens.all(id)
+  }
+
+  /** Delete the project, its token rows and its own protections; the counts deleted. */
+  delete(project: Project): { tokens: number; protections: number } {
+    const tokens = this.#deleteTokens.run(project.id).changes
+    const protections = this.#deleteProtections.run(project.path).changes
+    this.#delete.run(project.id)
+    return { tokens, protections }
   }
 
   find(path: string): Project | undefined {

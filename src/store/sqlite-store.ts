@@ -20,6 +20,7 @@ import type { DefaultBranchProtection, NewProtectedRef, ProtectedRef, RefKind, R
 import type { NewToken, TokenRecord } from '../model/token.js'
 import type { Visibility } from '../model/visibility.js'
 import { openDatabase } from './open-database.js'
+import { planStillHolds } from './removal-plan.js'
 import { SqliteAudit } from './sqlite-audit.js'
 import { guarded, translateSqliteError } from './sqlite-errors.js'
 import { SqliteGroups } from './sqlite-groups.js'
@@ -27,7 +28,7 @@ import { FIND_PROJECT_SQL, SqliteProjects } from './sqlite-projects.js'
 import { sameProtection } from './protected-ref-row.js'
 import { FIND_REF_RULES_SQL, SqliteProtections } from './sqlite-protections.js'
 import { FIND_TOKEN_SQL, SqliteTokens } from './sqlite-tokens.js'
-import type { Conflict, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from './store.js'
+import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from './store.js'
 
 export interface SqliteStoreOptions {
   file: string
@@ -143,6 +144,34 @@ export class SqliteStore implements Store {
     return this.#read(() => this.#projects.list())
   }
 
+  async setProjectVisibility(projectId: number, visibility: Visibility, audit: AuditNote): Promise<Written<Project, 'project-missing'>> {
+    return this.#write(at => {
+      if (!this.#projects.setVisibility(projectId, visibility)) return conflict('project-missing')
+      this.#audit.append(audit, at)
+      return ok(this.#readBack(this.#projects.byId(projectId)))
+    })
+  }
+
+  async removeProject(
+    projectId: number,
+    plan: ProjectRemovalPlan,
+    audit: AuditNote,
+  ): Promise<Written<ProjectRemoval, 'project-missing' | 'project-tokens-changed'>> {
+    return this.#write(at => {
+      const project = this.#projects.byId(projectId)
+      if (project === undefined) return conflict('project-missing')
+      if (!planStillHolds(this.#projects.unrevokedTokenIds(projectId), plan)) return conflict('project-tokens-changed')
+      for (const r of plan.revoke) {
+        // Checked just above, so this cannot fail; a throw rolls everything back.
+        if (!this.#tokens.revoke(r.id, at)) throw new Error(`token ${r.id} could not be revoked inside the removal`)
+        this.#audit.append(r.audit, at)
+      }
+      const deleted = this.#projects.delete(project)
+      this.#audit.append(audit, at)
+      return ok({ project, revokedTokens: plan.revoke.map(r => r.id), deletedTokens: deleted.tokens, deletedProtections: deleted.protections })
+    })
+  }
+
   async createToken(
     token: NewToken,
     audit: AuditNote,
@@ -197,6 +226,10 @@ export class SqliteStore implements Store {
 
   async getGroupSettings(group: string): Promise<GroupSettings> {
     return this.#read(() => this.#groups.get(group))
+  }
+
+  async listGroupSettings(): Promise<GroupSettings[]> {
+    return this.#read(() => this.#groups.list())
   }
 
   async findProtection(refKind: RefKind, owner: RuleOwner, pattern: string): Promise<ProtectedRef | undefined> {

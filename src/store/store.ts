@@ -52,6 +52,10 @@ export type Conflict =
   | 'protection-changed'
   /** unprotectRef: the protection is gone. */
   | 'protection-missing'
+  /** setProjectVisibility / removeProject: no project has the id. */
+  | 'project-missing'
+  /** removeProject: the project's unrevoked tokens are not the ones the use case read. */
+  | 'project-tokens-changed'
 
 /** The outcome of a conditioned write: the stored value, or the fact that failed. */
 export type Written<T, C extends Conflict> = { ok: true; value: T } | { ok: false; conflict: C }
@@ -72,6 +76,29 @@ export interface TokenFilter {
   group?: string
   /** Include revoked tokens (expired ones are always returned; expiry is a rule of admin/). */
   includeRevoked: boolean
+}
+
+/** What removeProject does besides deleting the project row. */
+export interface ProjectRemovalPlan {
+  /**
+   * The ids of every unrevoked token bound to the project, as the use case
+   * read them. If the set differs inside the transaction (a token was minted
+   * or revoked meanwhile), nothing is written: 'project-tokens-changed'.
+   */
+  expectedUnrevoked: readonly string[]
+  /** Tokens (among expectedUnrevoked) to revoke first, each with its own audit entry. */
+  revoke: ReadonlyArray<{ id: string; audit: AuditNote }>
+}
+
+/** What removeProject removed. */
+export interface ProjectRemoval {
+  project: Project
+  /** Ids of the tokens revoked by this removal (plan.revoke). */
+  revokedTokens: string[]
+  /** Token rows bound to the project that were deleted with it (all of them, revoked ones included). */
+  deletedTokens: number
+  /** Protections owned by the project that were deleted with it. */
+  deletedProtections: number
 }
 
 export interface Store {
@@ -106,6 +133,19 @@ export interface Store {
     audit: AuditNote,
   ): Promise<Written<Project, 'project-exists'>>
   listProjects(): Promise<Project[]>
+  /** Change the visibility of the project with this id. */
+  setProjectVisibility(projectId: number, visibility: Visibility, audit: AuditNote): Promise<Written<Project, 'project-missing'>>
+  /**
+   * Remove the project with this id in one transaction: revoke plan.revoke
+   * (audited each), delete every token row bound to it (the schema keeps no
+   * token without its project) and the protections it owns, delete the
+   * project, append `audit`. Group tokens and group protections are kept.
+   */
+  removeProject(
+    projectId: number,
+    plan: ProjectRemovalPlan,
+    audit: AuditNote,
+  ): Promise<Written<ProjectRemoval, 'project-missing' | 'project-tokens-changed'>>
   /** Insert a token (its project must exist: the target carries its id). */
   createToken(
     token: NewToken,
@@ -127,6 +167,8 @@ export interface Store {
   setProjectTokenCreation(group: string, value: ProjectTokenCreation, audit: AuditNote): Promise<GroupSettings>
   /** A top-level group's settings; the defaults when it has none. */
   getGroupSettings(group: string): Promise<GroupSettings>
+  /** Every top-level group that has a settings row, ordered by path. */
+  listGroupSettings(): Promise<GroupSettings[]>
   /** The protection with this kind, owner and pattern, if any. */
   findProtection(refKind: RefKind, owner: RuleOwner, pattern: string): Promise<ProtectedRef | undefined>
   /**

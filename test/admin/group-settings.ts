@@ -13,7 +13,8 @@ t.test('project-token creation: top-level groups only, enabled or disabled, audi
   t.throws(() => checkProjectTokenCreation({ group: 'acme', value: 'maybe' }), { code: 'INVALID_ARGUMENT', message: /unknown value "maybe".*enabled or disabled/ })
   t.throws(() => checkProjectTokenCreation({ group: '../x', value: 'enabled' }), { code: 'INVALID_PATH' })
   const s = await setProjectTokenCreation({ store }, { group: 'acme', value: 'disabled' }, { user: 'alice' })
-  t.same(s, { path: 'acme', projectTokenCreation: 'disabled', updatedAt: '2026-06-15T12:00:00.000Z' })
+  t.same(s, { path: 'acme', projectTokenCreation: 'disabled', updatedAt: '2026-06-15T12:00:00.000Z', changed: true })
+  t.same(await setProjectTokenCreation({ store }, { group: 'acme', value: 'disabled' }, { user: 'bob' }), { ...s, changed: false }, 'the same value again: unchanged')
   await refused(t, setProjectTokenCreation({ store }, { group: 'acme/sub', value: 'enabled' }, { user: 'alice' }), 'INVALID_ARGUMENT')
   const log = await store.listAudit()
   t.same(log.map(e => [e.action, e.target, e.actor, e.details]), [

@@ -38,7 +38,7 @@ t.test('bad input: one sentence, nothing changes', async t => {
     ['group malformed path', ['group', 'set', 'ac$me', '--project-token-creation', 'enabled'], 1, /"ac\$me" is not a valid group path/],
     ['group option-like path', ['group', 'set', '-x', '--project-token-creation', 'enabled'], 2, /unknown option '-x'/],
     ['group missing flag', ['group', 'set', 'acme'], 2, /required option '--project-token-creation <value>' not specified/],
-    ['group no subcommand', ['group'], 2, /"gitward group" needs a command: set/],
+    ['group no subcommand', ['group'], 2, /"gitward group" needs a command: list, show or set/],
   ]
   const before = counts(db)
   const results = await gitwardAll(dir, table.map(([, args]) => args))

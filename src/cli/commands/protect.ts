@@ -4,22 +4,10 @@ import type { RefKind } from '../../admin/protect-ref.js'
 import { describeDefaultBranchProtection, REF_ACCESS_LEVELS } from '../../access/ref-rules.js'
 import type { ProtectedRef } from '../../model/protection.js'
 import type { CliContext } from '../context.js'
+import { protectionView } from '../protection-view.js'
 import { formatTable } from '../table.js'
 
 const LEVELS = REF_ACCESS_LEVELS.join('|')
-
-/** The public face of a protection, for --json and the tables. */
-function protectionView(r: ProtectedRef & { inherited?: boolean }): Record<string, unknown> {
-  return {
-    kind: r.refKind,
-    pattern: r.pattern,
-    [r.owner.kind]: r.owner.path,
-    ...(r.refKind === 'branch' ? { push: r.level, allow_force_push: r.allowForcePush } : { create: r.level }),
-    ...(r.inherited === undefined ? {} : { inherited: r.inherited }),
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
-  }
-}
 
 function describe(r: ProtectedRef): string {
   return r.refKind === 'branch'
@@ -128,10 +116,15 @@ export function registerProtectCommands(program: Command, ctx: CliContext): void
       .description(`remove a protected ${refKind} pattern from a project or group`)
       .argument('<project-or-group>', 'where the rule was set (see protect list)')
       .argument('<pattern>', `the ${refKind} pattern exactly as protected`)
+      .option('--json', 'print the removed rule as one JSON object')
       .addHelpText('after', `\nExample:\n  $ gitward unprotect ${refKind} acme/app ${refKind === 'branch' ? 'main' : "'v*'"}\n`)
-      .action(async (target: string, pattern: string, _opts: unknown, command: Command) => {
+      .action(async (target: string, pattern: string, opts: { json?: boolean }, command: Command) => {
         await ctx.withAdmin(command, async admin => {
           const removed = await admin.unprotectRef({ refKind, target, pattern }, ctx.actor())
+          if (opts.json === true) {
+            ctx.printJson(protectionView(removed))
+            return
+          }
           ctx.io.stdout(`Unprotected ${refKind} ${removed.pattern} on the ${removed.owner.kind} ${removed.owner.path}.\n`)
         })
       })

@@ -1,10 +1,13 @@
-// gitward repo create | list
+// gitward repo create | list | set | remove
 import type { Command } from 'commander'
 import { checkCreateProject } from '../../admin/create-project.js'
+import { checkSetVisibility } from '../../admin/project-visibility.js'
+import { checkRemoveProject } from '../../admin/remove-project.js'
 import { describeDefaultBranchProtection } from '../../access/ref-rules.js'
 import { DEFAULT_BRANCH_PROTECTIONS } from '../../model/protection.js'
 import { VISIBILITIES } from '../../model/visibility.js'
 import type { CliContext } from '../context.js'
+import { projectView } from '../project-view.js'
 import { formatTable } from '../table.js'
 
 export function registerRepoCommands(program: Command, ctx: CliContext): void {
@@ -18,14 +21,19 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
     .option('--adopt', 'register the bare repository that already exists at <repos>/<path>.git instead of refusing')
     .option('--default-branch <name>', 'initial branch of a new repository (default: default_branch, "main")')
     .option('--default-branch-protection <level>', `protection of the default branch: ${DEFAULT_BRANCH_PROTECTIONS.join(', ')} (default: default_branch_protection, "full")`)
+    .option('--json', 'print the project and its repository as one JSON object')
     .addHelpText('after', '\nExamples:\n  $ gitward repo create acme/app\n  $ gitward repo create acme/docs --visibility public --default-branch trunk\n  $ gitward repo create acme/sandbox --default-branch-protection none\n  $ gitward repo create acme/legacy --adopt\n')
-    .action(async (rawPath: string, opts: { visibility: string; adopt?: boolean; defaultBranch?: string; defaultBranchProtection?: string }, command: Command) => {
+    .action(async (rawPath: string, opts: { visibility: string; adopt?: boolean; defaultBranch?: string; defaultBranchProtection?: string; json?: boolean }, command: Command) => {
       // Check what needs no database first, so bad input changes nothing.
       const request = checkCreateProject({ path: rawPath, visibility: opts.visibility })
       await ctx.withAdmin(
         command,
         async (admin, config) => {
           const result = await admin.createProject({ ...request, adopt: opts.adopt === true }, ctx.actor())
+          if (opts.json === true) {
+            ctx.printJson({ ...projectView(result.project), repository: result.repository })
+            return
+          }
           const where = result.repository === null
             ? 'no repositories root is configured, so no repository was created'
             : result.repository.created
@@ -49,7 +57,7 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
       await ctx.withAdmin(command, async admin => {
         const projects = await admin.listProjects()
         if (opts.json === true) {
-          ctx.printJson(projects.map(p => ({ id: p.id, path: p.path, visibility: p.visibility, created_at: p.createdAt })))
+          ctx.printJson(projects.map(projectView))
           return
         }
         if (projects.length === 0) {
@@ -57,6 +65,71 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
           return
         }
         ctx.io.stdout(formatTable(['PATH', 'VISIBILITY', 'CREATED'], projects.map(p => [p.path, p.visibility, p.createdAt])))
+      })
+    })
+
+  repo
+    .command('set')
+    .description('change a registered project: who may read it without a token')
+    .argument('<path>', 'project path, such as acme/app')
+    .requiredOption('--visibility <visibility>', `${VISIBILITIES.join(' or ')}: public lets anyone clone and fetch without a token`)
+    .option('--json', 'print the project as one JSON object')
+    .addHelpText('after', '\nSetting the visibility the project already has changes nothing and writes no audit entry.\n\nExamples:\n  $ gitward repo set acme/docs --visibility public\n  $ gitward repo set acme/app --visibility private --reason "contains customer names"\n')
+    .action(async (rawPath: string, opts: { visibility: string; json?: boolean }, command: Command) => {
+      const request = checkSetVisibility({ path: rawPath, visibility: opts.visibility })
+      await ctx.withAdmin(command, async admin => {
+        const { project, changed, from } = await admin.setProjectVisibility(request, ctx.actor())
+        if (opts.json === true) {
+          ctx.printJson({ ...projectView(project), changed })
+          return
+        }
+        ctx.io.stdout(
+          changed
+            ? `Project ${project.path} is now ${project.visibility} (was ${from}).\n`
+            : `Project ${project.path} already was ${project.visibility}; nothing changed.\n`,
+        )
+      })
+    })
+
+  repo
+    .command('remove')
+    .description('remove a project\'s registration (with its tokens and protections); its bare repository is kept on disk')
+    .argument('<path>', 'project path, such as acme/app')
+    .option('--yes', 'confirm the removal (required)')
+    .option('--revoke-tokens', 'revoke the active tokens bound to the project with the removal, instead of refusing')
+    .option('--json', 'print what was removed as one JSON object')
+    .addHelpText(
+      'after',
+      '\nThe bare repository stays at <repos>/<path>.git and is no longer served; delete it yourself, or\n' +
+        'register it again with gitward repo create <path> --adopt. Group tokens and group protections are kept.\n' +
+        '\nExamples:\n  $ gitward repo remove acme/old --yes\n  $ gitward repo remove acme/old --yes --revoke-tokens --reason "project retired"\n',
+    )
+    .action(async (rawPath: string, opts: { yes?: boolean; revokeTokens?: boolean; json?: boolean }, command: Command) => {
+      const request = { path: rawPath, confirmed: opts.yes === true, revokeTokens: opts.revokeTokens === true }
+      checkRemoveProject(request)
+      await ctx.withAdmin(command, async admin => {
+        const removed = await admin.removeProject(request, ctx.actor())
+        if (opts.json === true) {
+          ctx.printJson({
+            ...projectView(removed.project),
+            revoked_tokens: removed.revokedTokens,
+            deleted_tokens: removed.deletedTokens,
+            deleted_protections: removed.deletedProtections,
+            repository: removed.repository,
+          })
+          return
+        }
+        const n = removed.revokedTokens.length
+        const revoked = n === 0 ? '' : `; revoked ${n} token${n === 1 ? '' : 's'} (${removed.revokedTokens.join(', ')})`
+        ctx.io.stdout(
+          `Removed the project ${removed.project.path}${revoked}; deleted ${removed.deletedTokens} token record${removed.deletedTokens === 1 ? '' : 's'} and ${removed.deletedProtections} protection${removed.deletedProtections === 1 ? '' : 's'} with it.\n`,
+        )
+        const repo = removed.repository
+        if (repo !== null && repo.exists) {
+          ctx.io.stdout(
+            `Its bare repository stays at ${repo.dir} and is no longer served; delete it yourself, or register it again with gitward repo create ${removed.project.path} --adopt.\n`,
+          )
+        }
       })
     })
 }

@@ -186,11 +186,16 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .command('revoke')
     .description('revoke a token; it fails on the very next request')
     .argument('<id>', 'the token id (12 characters), as shown by token list')
-    .addHelpText('after', '\nExample:\n  $ gitward token revoke k3j9x2m1q8ab\n')
-    .action(async (rawId: string, _opts: unknown, command: Command) => {
+    .option('--json', 'print the revoked token as one JSON object (as token show --json)')
+    .addHelpText('after', '\nExamples:\n  $ gitward token revoke k3j9x2m1q8ab\n  $ gitward token revoke k3j9x2m1q8ab --json\n')
+    .action(async (rawId: string, opts: { json?: boolean }, command: Command) => {
       const id = requireTokenId(rawId)
       await ctx.withAdmin(command, async admin => {
         const record = await admin.revokeToken(id, ctx.actor())
+        if (opts.json === true) {
+          ctx.printJson(tokenView(record, ctx.deps.clock.now()))
+          return
+        }
         ctx.io.stdout(`Revoked token ${record.id} (${record.name}, ${targetLabel(record)}).\n`)
       })
     })

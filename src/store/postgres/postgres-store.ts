@@ -31,7 +31,8 @@ import type { Visibility } from '../../model/visibility.js'
 import { MIGRATIONS, type Migration } from '../migrations.js'
 import { ancestorGroups, protectedRefFromRow, sameProtection, type ProtectedRefRow } from '../protected-ref-row.js'
 import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
-import type { Conflict, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from '../store.js'
+import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from '../store.js'
+import { planStillHolds } from '../removal-plan.js'
 import { createPool, describeServer } from './connection.js'
 import { isConnectionError, translatePostgresError } from './errors.js'
 import { ADMIN_WRITE_LOCK } from './locks.js'
@@ -343,6 +344,48 @@ export class PostgresStore implements Store {
     return rows.map(projectFromRow)
   }
 
+  async setProjectVisibility(projectId: number, visibility: Visibility, audit: AuditNote): Promise<Written<Project, 'project-missing'>> {
+    return this.#write(async db => {
+      const rows = await this.#query<ProjectRow>(db, null, `UPDATE projects SET visibility = $2 WHERE id = $1 RETURNING ${PROJECT_COLUMNS}`, [
+        projectId,
+        visibility,
+      ])
+      if (rows[0] === undefined) return conflict('project-missing')
+      await this.#audit(db, audit)
+      return ok(projectFromRow(rows[0]))
+    })
+  }
+
+  async removeProject(
+    projectId: number,
+    plan: ProjectRemovalPlan,
+    audit: AuditNote,
+  ): Promise<Written<ProjectRemoval, 'project-missing' | 'project-tokens-changed'>> {
+    return this.#write(async db => {
+      const found = await this.#query<ProjectRow>(db, null, `SELECT ${PROJECT_COLUMNS} FROM projects WHERE id = $1 FOR UPDATE`, [projectId])
+      if (found[0] === undefined) return conflict('project-missing')
+      const project = projectFromRow(found[0])
+      const unrevoked = await this.#query<{ id: string }>(db, null, 'SELECT id FROM tokens WHERE project_id = $1 AND revoked_at IS NULL', [projectId])
+      if (!planStillHolds(unrevoked.map(r => r.id), plan)) return conflict('project-tokens-changed')
+      for (const r of plan.revoke) {
+        await this.#query(db, null, 'UPDATE tokens SET revoked_at = $2 WHERE id = $1', [r.id, this.#now()])
+        await this.#audit(db, r.audit)
+      }
+      // One statement, so a rotation chain (rotated_from) inside the project
+      // is deleted together and the foreign key is checked at its end.
+      const tokens = await this.#query<{ id: string }>(db, null, 'DELETE FROM tokens WHERE project_id = $1 RETURNING id', [projectId])
+      const protections = await this.#query<{ id: string }>(
+        db,
+        null,
+        "DELETE FROM protected_refs WHERE owner_kind = 'project' AND owner_path = $1 RETURNING id",
+        [project.path],
+      )
+      await this.#query(db, null, 'DELETE FROM projects WHERE id = $1', [projectId])
+      await this.#audit(db, audit)
+      return ok({ project, revokedTokens: plan.revoke.map(r => r.id), deletedTokens: tokens.length, deletedProtections: protections.length })
+    })
+  }
+
   async createToken(
     token: NewToken,
     audit: AuditNote,
@@ -423,6 +466,19 @@ export class PostgresStore implements Store {
 
   async getGroupSettings(group: string): Promise<GroupSettings> {
     return this.#groupSettings(this.#pool, group)
+  }
+
+  async listGroupSettings(): Promise<GroupSettings[]> {
+    const rows = await this.#query<GroupRow>(
+      this.#pool,
+      null,
+      `SELECT path, project_token_creation, ${iso('updated_at')} AS updated_at FROM group_settings ORDER BY path`,
+    )
+    return rows.map(row => ({
+      path: row.path,
+      projectTokenCreation: row.project_token_creation === 'enabled' ? 'enabled' : 'disabled',
+      updatedAt: row.updated_at,
+    }))
   }
 
   async #protection(db: Db, refKind: RefKind, owner: RuleOwner, pattern: string): Promise<ProtectedRef | undefined> {

@@ -326,4 +326,82 @@ export function runStoreContract(t: Test, fixture: StoreFixture): void {
     const numbers = (await store.listTokens({ includeRevoked: true })).map(x => x.number)
     t.equal(new Set(numbers).size, numbers.length, 'unique')
   })
+
+  t.test('group settings: listed by path, only groups that have a row', async t => {
+    const { store, clock } = await open(t)
+    t.same(await store.listGroupSettings(), [])
+    await store.setProjectTokenCreation('zeta', 'disabled', note('group.setting_changed', 'zeta'))
+    clock.advance(1000)
+    await store.setProjectTokenCreation('acme', 'enabled', note('group.setting_changed', 'acme'))
+    t.same(await store.listGroupSettings(), [
+      { path: 'acme', projectTokenCreation: 'enabled', updatedAt: '2026-06-15T12:00:01.000Z' },
+      { path: 'zeta', projectTokenCreation: 'disabled', updatedAt: '2026-06-15T12:00:00.000Z' },
+    ])
+  })
+
+  t.test('project visibility: changed with its audit entry; an unknown id is a conflict', async t => {
+    const { store } = await open(t)
+    const app = await addProject(store, 'acme/app')
+    const changed = written(await store.setProjectVisibility(app.id, 'public', note('project.visibility_changed', 'acme/app')))
+    t.same(changed, { ...app, visibility: 'public' })
+    t.same(await store.findProject('acme/app'), changed)
+    t.same(await store.setProjectVisibility(app.id + 1000, 'public', note('project.visibility_changed')), { ok: false, conflict: 'project-missing' })
+    t.same((await store.listAudit()).map(e => e.action), ['project.created', 'project.visibility_changed'])
+  })
+
+  t.test('project removal: tokens revoked and deleted with it, its protections too, all or nothing', async t => {
+    const { store, clock } = await open(t)
+    const app = await addProject(store, 'acme/app')
+    const other = await addProject(store, 'acme/other')
+    const active = await addToken(store, newToken(app))
+    const old = await addToken(store, newToken(app))
+    clock.advance(1000)
+    // A rotation chain inside the project: the replacement refers to the old row.
+    const rotated = written(await store.rotateToken(old.id, newToken(app), note('token.rotated', old.id)))
+    const keep = await addToken(store, newToken(other))
+    const groupToken = await addToken(store, newToken(null, { target: { kind: 'group', path: 'acme' } }))
+    const rule = (path: string, kind: 'project' | 'group') => ({ refKind: 'branch' as const, owner: { kind, path }, pattern: 'main', level: 'maintainer' as const, allowForcePush: false })
+    written(await store.protectRef(rule('acme/app', 'project'), note('ref.protected'), undefined))
+    written(await store.protectRef(rule('acme', 'group'), note('ref.protected'), undefined))
+    const before = (await store.listAudit()).length
+
+    // The use case read a different set of unrevoked tokens: nothing is written.
+    t.same(
+      await store.removeProject(app.id, { expectedUnrevoked: [active.id], revoke: [] }, note('project.removed', 'acme/app')),
+      { ok: false, conflict: 'project-tokens-changed' },
+    )
+    t.same(
+      await store.removeProject(app.id, { expectedUnrevoked: [active.id, rotated.id], revoke: [{ id: keep.id, audit: note('token.revoked') }] }, note('project.removed')),
+      { ok: false, conflict: 'project-tokens-changed' },
+      'only tokens of the project may be revoked',
+    )
+    t.same(await store.removeProject(app.id + 1000, { expectedUnrevoked: [], revoke: [] }, note('project.removed')), { ok: false, conflict: 'project-missing' })
+    t.equal((await store.listAudit()).length, before, 'a conflict writes no audit entry')
+    t.equal((await store.findToken(active.id))?.revokedAt, null, 'nothing revoked by a refused removal')
+    t.ok(await store.findProject('acme/app'))
+
+    clock.advance(1000)
+    const removal = written(
+      await store.removeProject(
+        app.id,
+        { expectedUnrevoked: [rotated.id, active.id], revoke: [{ id: active.id, audit: note('token.revoked', active.id) }, { id: rotated.id, audit: note('token.revoked', rotated.id) }] },
+        note('project.removed', 'acme/app'),
+      ),
+    )
+    t.same(removal, { project: app, revokedTokens: [active.id, rotated.id], deletedTokens: 3, deletedProtections: 1 })
+    t.equal(await store.findProject('acme/app'), undefined)
+    for (const id of [active.id, old.id, rotated.id]) t.equal(await store.findToken(id), undefined, `token ${id} deleted`)
+    t.ok(await store.findToken(keep.id), 'another project\'s token is kept')
+    t.ok(await store.findToken(groupToken.id), 'a group token is kept')
+    t.same((await store.listProtectedRefs()).map(r => r.owner.path), ['acme'], 'group protections are kept')
+    t.same((await store.listAudit()).slice(before).map(e => [e.action, e.target]), [
+      ['token.revoked', active.id],
+      ['token.revoked', rotated.id],
+      ['project.removed', 'acme/app'],
+    ])
+    // The path can be registered again, as a new project.
+    const again = await addProject(store, 'acme/app')
+    t.not(again.id, app.id)
+    t.same(await store.listTokens({ project: 'acme/app', includeRevoked: true }), [])
+  })
 }
