@@ -8,6 +8,8 @@ export interface ProjectView {
   created_at: string
   default_branch: string | null
   default_branch_protection: string
+  /** When the project was archived (pushes refused); null = not archived. */
+  archived_at: string | null
 }
 
 export function projectView(p: Project): ProjectView {
@@ -18,5 +20,6 @@ export function projectView(p: Project): ProjectView {
     created_at: p.createdAt,
     default_branch: p.defaultBranch,
     default_branch_protection: p.defaultBranchProtection,
+    archived_at: p.archivedAt,
   }
 }

@@ -40,7 +40,7 @@ t.test('repo set --visibility: audited, the same value again changes nothing', a
   const raw = new Database(db, { readonly: true })
   const entry = raw.prepare("SELECT target, details FROM audit WHERE action = 'project.visibility_changed'").get() as { target: string; details: string }
   raw.close()
-  t.same({ ...entry, details: JSON.parse(entry.details) }, { target: 'acme/app', details: { from: 'private', to: 'public', reason: 'open-sourced' } })
+  t.same({ ...entry, details: JSON.parse(entry.details) as unknown }, { target: 'acme/app', details: { from: 'private', to: 'public', reason: 'open-sourced' } })
   const before = counts(db)
   const again = await ok(dir, ['repo', 'set', 'acme/app', '--visibility', 'public'])
   t.equal(again.stdout, 'Project acme/app already was public; nothing changed.\n')
@@ -101,7 +101,7 @@ t.test('repo remove: needs --yes, refuses while active tokens are bound unless -
   assertOneSentence(t, await gitward(dir, ['repo', 'create', 'acme/app']), 1, /already exists; add --adopt to register it as acme\/app/, 'no silent adoption')
   const adopted = await ok(dir, ['repo', 'create', 'acme/app', '--adopt'])
   t.match(adopted.stdout, /adopted the existing bare repository/)
-  t.same(JSON.parse((await ok(dir, ['token', 'list', '--project', 'acme/app', '--all', '--json'])).stdout).map((x: { id: string }) => x.id), [group], 'no old project token comes back')
+  t.same((JSON.parse((await ok(dir, ['token', 'list', '--project', 'acme/app', '--all', '--json'])).stdout) as Array<{ id: string }>).map(x => x.id), [group], 'no old project token comes back')
 
   // No active token: --yes alone is enough. JSON shape.
   const json = checkJson(

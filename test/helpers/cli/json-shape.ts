@@ -52,6 +52,7 @@ export const PROJECT: Record<string, Shape> = {
   created_at: 'string',
   default_branch: 'string|null',
   default_branch_protection: 'string',
+  archived_at: 'string|null',
 }
 
 export const TOKEN: Record<string, Shape> = {
