@@ -13,6 +13,7 @@ import { registerServeCommand } from './commands/serve.js'
 import { registerDoctorCommand } from './commands/doctor.js'
 import { registerBackupCommand } from './commands/backup.js'
 import { registerProtectCommands } from './commands/protect.js'
+import { registerCompletionCommand } from './commands/completion.js'
 
 export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerInitCommand,
@@ -25,6 +26,7 @@ export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerServeCommand,
   registerDoctorCommand,
   registerBackupCommand,
+  registerCompletionCommand,
 ]
 
 // package.json sits two levels above both src/cli and dist/cli.
