@@ -58,6 +58,7 @@ export const PROJECT: Record<string, Shape> = {
 export const TOKEN: Record<string, Shape> = {
   id: 'string',
   name: 'string',
+  description: 'string|null',
   project: 'string',
   role: 'string',
   scopes: ['string'],
