@@ -12,6 +12,8 @@
 // service files (PGSERVICE), multiple hosts, target_session_attrs.
 // (docs/deploy.md, "More than one machine", says the same.)
 import pg from 'pg'
+import { parseIntoClientConfig } from 'pg-connection-string'
+import pgpass from 'pgpass'
 import type { Logger } from '../../log/logger.js'
 
 // Re-exported: the pure parts live in url.ts, which does not load the driver.
@@ -33,9 +35,31 @@ export interface PoolOptions {
   logger: Logger
 }
 
+/**
+ * The password file lookup, done here rather than left to pg, which warns
+ * on stderr that its own lookup is deprecated (a line in every command's
+ * output). Used only when neither the URL nor PGPASSWORD gives a password,
+ * exactly when pg would have read the file.
+ */
+function passwordFileLookup(config: pg.ClientConfig, env: NodeJS.ProcessEnv): pg.PoolConfig['password'] {
+  if (env['PGPASSWORD'] !== undefined || (config.password !== undefined && config.password !== '')) return undefined
+  // pg calls it with the resolved connection parameters (URL, then PG*
+  // variables) and takes undefined as "no password"; its types know neither.
+  const lookup = (params?: { host?: string; port?: number; database?: string; user?: string }): Promise<string | undefined> =>
+    new Promise(resolve => {
+      pgpass(params ?? {}, resolve)
+    })
+  return lookup as () => Promise<string>
+}
+
 export function createPool(options: PoolOptions): pg.Pool {
+  // Parsed here rather than passed as connectionString, which pg would
+  // parse again over the password function (URL, sslmode and key files as pg reads them).
+  const { password: urlPassword, ...config } = parseIntoClientConfig(options.url)
+  const password = passwordFileLookup({ password: urlPassword }, process.env) ?? urlPassword
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...config,
+    ...(password === undefined || password === '' ? {} : { password }),
     max: options.max,
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,

@@ -13,7 +13,7 @@
 // under CI (CI=true) they fail instead, so a broken install in .ci/run cannot
 // turn into a green run that tested nothing.
 import { execFile, spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,6 +29,8 @@ export interface PostgresCluster {
   createDatabase(name?: string): Promise<string>
   /** URL of an existing database. */
   url(database: string): string
+  /** URL the harness itself connects with as the superuser (the Unix socket when TCP needs a password). */
+  adminUrl(database: string): string
   /** Stop the server (fast shutdown: open connections are cut). */
   stop(): Promise<void>
   /** Start it again on the same port and data. */
@@ -100,6 +102,13 @@ function runAs(): RunAs {
   return { command: 'runuser', prefix: ['-u', 'postgres', '--'], uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) }
 }
 
+/** Write a file the server will read, owned by the user it runs as. */
+function writeOwned(as: RunAs, file: string, text: string, mode: number): void {
+  writeFileSync(file, text, { mode })
+  chmodSync(file, mode)
+  if (as.uid !== null && as.gid !== null) chownSync(file, as.uid, as.gid)
+}
+
 function run(as: RunAs, program: string, args: string[], cwd: string): Promise<string> {
   const [command, argv] = as.command === '' ? [program, args] : [as.command, [...as.prefix, program, ...args]]
   return new Promise((resolve, reject) => {
@@ -112,12 +121,22 @@ function run(as: RunAs, program: string, args: string[], cwd: string): Promise<s
 
 let databases = 0
 
+export interface ClusterOptions {
+  /**
+   * Replaces the TCP lines of pg_hba.conf (the Unix socket stays `trust`, so
+   * the harness itself still connects without a password). Default: trust.
+   */
+  hostRules?: string[]
+  /** Serve TLS with this certificate and key (copied into the data directory). */
+  ssl?: { certFile: string; keyFile: string }
+}
+
 /**
  * Start a cluster for the rest of this test file; stopped and removed at
  * `t`'s teardown. Returns null (after skipping or failing `t`) when
  * PostgreSQL is not installed.
  */
-export async function startPostgresCluster(t: Test): Promise<PostgresCluster | null> {
+export async function startPostgresCluster(t: Test, clusterOptions: ClusterOptions = {}): Promise<PostgresCluster | null> {
   const bin = requirePostgres(t)
   if (bin === null) return null
   const as = runAs()
@@ -137,6 +156,16 @@ export async function startPostgresCluster(t: Test): Promise<PostgresCluster | n
   // trust on loopback and the private socket only: the cluster lives for one
   // test file, in a 0700 directory, and listens on 127.0.0.1 alone.
   await run(as, join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], dir)
+  const extra: string[] = []
+  if (clusterOptions.hostRules !== undefined) {
+    writeOwned(as, join(data, 'pg_hba.conf'), ['local all all trust', ...clusterOptions.hostRules, ''].join('\n'), 0o600)
+  }
+  if (clusterOptions.ssl !== undefined) {
+    // The server refuses a key readable by others, and reads both as its own user.
+    writeOwned(as, join(data, 'server.crt'), readFileSync(clusterOptions.ssl.certFile, 'utf8'), 0o600)
+    writeOwned(as, join(data, 'server.key'), readFileSync(clusterOptions.ssl.keyFile, 'utf8'), 0o600)
+    extra.push('-c ssl=on')
+  }
 
   const start = async (): Promise<void> => {
     // fsync off and a small buffer pool: throwaway data, a shared 2-core box.
@@ -149,6 +178,7 @@ export async function startPostgresCluster(t: Test): Promise<PostgresCluster | n
       '-c full_page_writes=off',
       '-c shared_buffers=16MB',
       '-c max_connections=60',
+      ...extra,
     ].join(' ')
     await run(as, join(bin, 'pg_ctl'), ['-D', data, '-l', logFile, '-w', '-t', '60', '-o', options, 'start'], dir)
     running = true
@@ -166,15 +196,19 @@ export async function startPostgresCluster(t: Test): Promise<PostgresCluster | n
   }
 
   const url = (database: string): string => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`
+  // The harness's own connections: over TCP when TCP is trusted, else over the Unix socket.
+  const adminUrl = (database: string): string =>
+    clusterOptions.hostRules === undefined ? url(database) : `postgres://postgres@/${encodeURIComponent(database)}?host=${encodeURIComponent(dir)}&port=${port}`
   return {
     get port() {
       return port
     },
     socketDir: dir,
     url,
+    adminUrl,
     async createDatabase(name) {
       const database = name ?? `t${process.pid}_${++databases}`
-      const client = new pg.Client({ connectionString: url('postgres') })
+      const client = new pg.Client({ connectionString: adminUrl('postgres') })
       await client.connect()
       try {
         await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}" STRATEGY = FILE_COPY`)
