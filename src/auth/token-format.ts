@@ -99,8 +99,10 @@ export function tokenPattern(prefix: string): RegExp {
 
 /**
  * The patterns the log redactor scrubs: tokens with the configured prefix and
- * with the default one (a token pasted from another installation is a secret too).
+ * with the default one (a token pasted from another installation is a secret
+ * too), and a token's body with its prefix cut off (id, underscore, 38 base62
+ * characters: specific enough never to match a path, an object id or a time).
  */
 export function tokenPatterns(prefix: string): RegExp[] {
-  return [...new Set([prefix, DEFAULT_TOKEN_PREFIX])].map(tokenPattern)
+  return [...new Set([prefix, DEFAULT_TOKEN_PREFIX, ''])].map(tokenPattern)
 }

@@ -16,6 +16,17 @@ const capture = (level?: 'debug' | 'info' | 'warn' | 'error') => {
   return { log, lines, text: () => lines.join(''), parsed: (): Array<Record<string, unknown>> => lines.map(l => JSON.parse(l) as Record<string, unknown>) }
 }
 
+t.test('a token whose prefix was cut off is scrubbed too; ordinary ids and paths are not', async t => {
+  const { log, text } = capture()
+  const body = token.slice('gwpat-'.length)
+  const commit = 'a'.repeat(40)
+  log.info(`pasted ${body} by hand`, { value: `x${body}`, project: 'acme/sub_group/app_two', commit, tokenId: body.slice(0, 12) })
+  t.notOk(text().includes(body.slice(13)), 'no secret')
+  t.ok(text().includes('acme/sub_group/app_two'), 'paths kept')
+  t.ok(text().includes(commit), 'object ids kept')
+  t.ok(text().includes(body.slice(0, 12)), 'the public token id kept')
+})
+
 t.test('tokens, credentials and secret-named fields never reach a line', async t => {
   const { log, lines, text } = capture()
   log.info(`saw ${token} in a message`, {
