@@ -2,7 +2,9 @@
 // while `serve` runs. A PostgreSQL database is PostgreSQL's to back up.
 import type { Command } from 'commander'
 import { GitwardError } from '../../errors.js'
-import { describeServer, isPostgresUrl } from '../../store/postgres/connection.js'
+// url.js, not connection.js: the latter loads the PostgreSQL driver (about
+// 14 MiB resident), which every `gitward serve` would then carry.
+import { describeServer, isPostgresUrl } from '../../store/postgres/url.js'
 import { backupSqliteDatabase } from '../../store/sqlite-backup.js'
 import type { CliContext } from '../context.js'
 

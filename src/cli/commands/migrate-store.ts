@@ -4,8 +4,10 @@
 import type { Command } from 'commander'
 import { GitwardError } from '../../errors.js'
 import { isPostgresUrl } from '../../store/open-store.js'
-import { describeServer } from '../../store/postgres/connection.js'
-import { copySqliteToPostgres } from '../../store/postgres/copy-from-sqlite.js'
+// The copy (and with it the PostgreSQL driver, about 14 MiB resident) is
+// loaded when the command runs, not with the program every `gitward serve`
+// starts.
+import { describeServer } from '../../store/postgres/url.js'
 import type { CliContext } from '../context.js'
 import { formatTable } from '../table.js'
 
@@ -29,6 +31,7 @@ export function registerMigrateStoreCommand(program: Command, ctx: CliContext): 
       if (!isPostgresUrl(opts.to)) {
         throw new GitwardError('INVALID_ARGUMENT', `--to must be a postgres:// or postgresql:// connection string, not "${describeTarget(opts.to)}".`)
       }
+      const { copySqliteToPostgres } = await import('../../store/postgres/copy-from-sqlite.js')
       const counts = await copySqliteToPostgres({ sqliteFile: config.db, postgresUrl: opts.to })
       if (opts.json === true) {
         ctx.printJson(counts)
