@@ -1,7 +1,10 @@
 // gitward's layer rules, written down once. `npm run layers` (and so
 // `npm test`) fails on any violation. Imports run one way, downwards:
 //
-//   cli -> app -> front / admin -> auth / access / git -> store -> model
+//   cli -> app -> front / api / admin -> auth / access / git -> store -> model
+//
+// api/ (the HTTP API) is an adapter over admin/'s facade, loaded by app.ts
+// on the first /api/ request; nothing else imports it.
 //
 // and every layer may use the kernel. See docs/architecture.md. When the code
 // wants another shape, change the picture there and these rules together.
@@ -72,6 +75,22 @@ module.exports = {
       comment: 'The front never talks SQL (access/authorize does the lookup) and never reaches up to the CLI.',
       from: { path: '^src/front/' },
       to: { path: '^src/(store|cli)/' },
+    },
+    {
+      name: 'api-is-an-adapter-over-admin',
+      severity: 'error',
+      comment:
+        'src/api (the HTTP API) translates HTTP to the administrative facade: it may use admin, auth, model, git and the kernel, ' +
+        'never the store (admin/ reaches it), the front, the backend, the CLI or the config.',
+      from: { path: '^src/api/' },
+      to: { path: '^src/(store|front|backend|cli|config|repo|doctor|metrics)/|^src/app[.]ts$' },
+    },
+    {
+      name: 'only-the-app-loads-the-api',
+      severity: 'error',
+      comment: 'Only the composition root builds the API (lazily); admin/ and every other layer never import it, so the rules stay in admin/.',
+      from: { path: '^src/', pathNot: '^src/(api/|app[.]ts$)' },
+      to: { path: '^src/api/' },
     },
     {
       name: 'only-the-cli-builds-the-app',

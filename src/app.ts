@@ -27,7 +27,7 @@ import { findHttpBackendProgram } from './backend/http-backend-program.js'
 import { createForwarder, type Forwarder, type UpstreamTarget } from './front/forwarder.js'
 import { createRoutingForwarder, type RoutingForwarder } from './front/routing-forwarder.js'
 import { createInProcessForwarder } from './front/in-process-forwarder.js'
-import { createGate } from './front/gate.js'
+import { createGate, type ApiEndpoint, type ApiOptions, type GateOptions } from './front/gate.js'
 import { createTransferWatch } from './limits/transfer-floor.js'
 import { createPublicServer, type PublicServer } from './front/public-server.js'
 import type { UpstreamKind } from './front/upstream-headers.js'
@@ -67,6 +67,8 @@ export interface App {
   readonly backend: EmbeddedBackend | null
   /** Where the metrics listener serves /-/metrics (metrics_listen), or null. */
   readonly metricsUrl: string | null
+  /** Where the HTTP API is served (the public url, api_listen's, or null when api_enabled is false). */
+  readonly apiUrl: string | null
   /** Requests still being answered (each is logged and counted when it ends). */
   inFlight(): number
   reloadTls(): Promise<void>
@@ -151,7 +153,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     const metrics =
       deps.metrics ??
       (readable
-        ? (await import('./metrics/metrics.js')).createMetrics({ perProject: config.metrics_per_project, version: VERSION, services: GIT_SERVICES })
+        ? (await import('./metrics/metrics.js')).createMetrics({ perProject: config.metrics_per_project, version: VERSION, services: [...GIT_SERVICES, 'api'] })
         : unreadMetrics)
     const hasher = deps.hasher ?? bcryptHasher(config.bcrypt_cost)
     const verifier = createTokenVerifier({
@@ -264,7 +266,39 @@ export async function startApp(deps: AppDeps): Promise<App> {
       queueTimeoutMs: config.backend_queue_timeout_ms,
       what: 'git operations from one address',
     })
-    const gate = createGate({
+    // The HTTP API, built on its first request: its modules (router,
+    // validation, the administrative use cases) are not loaded for git.
+    const api: ApiOptions | undefined = config.api_enabled
+      ? {
+          only: false,
+          slots: createConcurrencyLimiter({
+            maxConcurrent: 16,
+            maxQueue: 64,
+            maxConcurrentPerKey: 4,
+            maxQueuePerKey: 8,
+            queueTimeoutMs: config.backend_queue_timeout_ms,
+            what: 'API requests from one address',
+          }),
+          load: async (): Promise<ApiEndpoint> => {
+            const [{ createAdmin }, { createApiEndpoint }] = await Promise.all([import('./admin/admin.js'), import('./api/api-endpoint.js')])
+            const admin = createAdmin({
+              store,
+              clock,
+              random,
+              hasher: () => hasher,
+              tokenPrefix: config.token_prefix,
+              // The API creates no projects: no repository is ever made from here.
+              reposRoot: null,
+              defaultBranch: config.default_branch,
+              defaultBranchProtection: config.default_branch_protection,
+              runGit: () => Promise.reject(new Error('the HTTP API runs no git command')),
+              logger,
+            })
+            return createApiEndpoint({ admin: admin.delegated, clock, bodyLimitBytes: 16 * 1024, bodyTimeoutMs: config.negotiation_timeout_ms })
+          },
+        }
+      : undefined
+    const gateOptions: GateOptions = {
       clientGitSlots,
       findProject: path => store.findProject(path),
       verifier,
@@ -305,8 +339,11 @@ export async function startApp(deps: AppDeps): Promise<App> {
       metrics: metrics.sink,
       ...(config.metrics_allow.length === 0
         ? {}
-        : { metricsPage: { allows: a => metricsAllow.has(a), render: metrics.render } }),
-    })
+        : { metricsPage: { allows: (a: string) => metricsAllow.has(a), render: metrics.render } }),
+    }
+    // With api_listen the API is served there only; the public gate answers /api/ with 404.
+    const apiElsewhere = api !== undefined && config.api_listen !== null
+    const gate = createGate({ ...gateOptions, ...(api === undefined || apiElsewhere ? {} : { api }) })
     const b = backend
     metrics.watch({
       gitProcesses: () => b?.activeProcesses() ?? 0,
@@ -336,6 +373,26 @@ export async function startApp(deps: AppDeps): Promise<App> {
       keepAliveTimeoutMs: config.keep_alive_timeout_ms,
     })
     const address = await server.listen(config.listenHost, config.listenPort)
+    let apiUrl: string | null = null
+    if (apiElsewhere && config.api_listen !== null) {
+      const apiServer = createPublicServer({
+        gate: createGate({ ...gateOptions, api: { ...api, only: true } }),
+        logger,
+        tls,
+        maxHeaderBytes: config.max_header_bytes,
+        maxHeaders: config.max_headers,
+        maxConnections: config.max_connections,
+        headersTimeoutMs: config.headers_timeout_ms,
+        idleTimeoutMs: config.idle_timeout_ms,
+        keepAliveTimeoutMs: config.keep_alive_timeout_ms,
+      })
+      const where = parseHostPort(config.api_listen) ?? { host: '127.0.0.1', port: 0 }
+      const a = await apiServer.listen(where.host, where.port)
+      cleanups.push(async () => {
+        await apiServer.shutdown(config.shutdown_grace_ms)
+      })
+      apiUrl = `${tls === null ? 'http' : 'https'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`
+    }
     const hostForUrl = address.host.includes(':') ? `[${address.host}]` : address.host
     const url = `${tls === null ? 'http' : 'https'}://${hostForUrl}:${address.port}`
 
@@ -347,6 +404,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       port: address.port,
       backend,
       metricsUrl,
+      apiUrl: apiUrl ?? (api === undefined ? null : url),
       inFlight: () => server.inFlight(),
       reloadTls: async () => {
         const fresh = await readTls(config)

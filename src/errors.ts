@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, exit: 1 },
   ALREADY_EXISTS: { status: 409, exit: 1 },
   CREATION_DISABLED: { status: 403, exit: 1 },
+  // A caller of the HTTP API whose token lacks a scope, a role or a reach.
+  FORBIDDEN: { status: 403, exit: 1 },
+  // A caller of the HTTP API whose token stopped being good mid-request.
+  UNAUTHENTICATED: { status: 401, exit: 1 },
   // The environment: files, the database, the backend.
   DB_UNAVAILABLE: { status: 503, exit: 3 },
   DB_BUSY: { status: 503, exit: 3 },

@@ -1,6 +1,8 @@
 // What a token's scopes and role let it do to a repository, in GitLab's
-// terms. Only the git abilities exist here: gitward has no API and no
-// registry, so `read_registry` and `write_registry` grant nothing at all.
+// terms. Only the git abilities exist here: gitward has no registry, so
+// `read_registry` and `write_registry` grant nothing at all, and
+// `self_rotate` grants no git access (only the HTTP API's self-rotation,
+// decided in src/admin/delegated-grant.ts).
 import { roleAtLeast, type Role } from '../model/role.js'
 import type { Scope } from '../model/scope.js'
 import { assertNever } from '../assert-never.js'

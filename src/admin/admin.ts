@@ -13,6 +13,7 @@ import type { TokenRecord } from '../model/token.js'
 import type { RunGit } from '../repo/run-git.js'
 import type { Store } from '../store/store.js'
 import { createProject, type CreatedProject, type CreateProjectRequest } from './create-project.js'
+import { createDelegatedAdmin, type DelegatedAdmin } from './delegated-tokens.js'
 import { requireToken } from './find-token.js'
 import { setProjectTokenCreation, type GroupSettingsChange, type ProjectTokenCreationRequest } from './group-settings.js'
 import { listGroups, showGroup, type GroupDetails, type GroupSummary } from './group-overview.js'
@@ -62,6 +63,8 @@ export interface Admin {
   unprotectRef(request: { refKind: RefKind; target: string; pattern: string }, actor: Actor): Promise<ProtectedRef>
   listProtections(target?: string): Promise<ProtectionListing>
   listAudit(): Promise<AuditEntry[]>
+  /** Token management by tokens themselves (the HTTP API), through the use cases above. */
+  readonly delegated: DelegatedAdmin
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
@@ -74,7 +77,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     clock: deps.clock,
     maxTokenLifetimeDays: deps.maxTokenLifetimeDays,
   })
-  return {
+  const admin: Omit<Admin, 'delegated'> = {
     createProject: (request, actor) =>
       createProject(
         {
@@ -107,5 +110,15 @@ export function createAdmin(deps: AdminDeps): Admin {
     unprotectRef: (request, actor) => unprotectRef(store, request, actor),
     listProtections: target => listProtections(store, target),
     listAudit: () => store.listAudit(),
+  }
+  return {
+    ...admin,
+    delegated: createDelegatedAdmin({
+      store,
+      clock: deps.clock,
+      mintToken: admin.mintToken,
+      rotateToken: admin.rotateToken,
+      revokeToken: admin.revokeToken,
+    }),
   }
 }

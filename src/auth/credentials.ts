@@ -98,3 +98,32 @@ export function parseCredentials(
       return malformed('scheme')
   }
 }
+
+/**
+ * The token an HTTP API client presents, GitLab's two ways: a
+ * `PRIVATE-TOKEN` header, or `Authorization: Bearer`. Basic is for git and
+ * is refused here (as a malformed scheme). Both at once, or either twice,
+ * has no single meaning and is refused as a duplicate.
+ */
+export function parseApiCredentials(
+  headers: IncomingHttpHeaders,
+  rawHeaders: readonly string[],
+  opts: CredentialOptions,
+): Credentials {
+  const privateTokens: string[] = []
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === 'private-token') privateTokens.push(rawHeaders[i + 1] ?? '')
+  }
+  const parsed = headers['private-token']
+  if (privateTokens.length === 0 && typeof parsed === 'string') privateTokens.push(parsed)
+  const authorization = parseCredentials(headers, rawHeaders, opts)
+  if (privateTokens.length === 0) {
+    return authorization.kind === 'token' && authorization.scheme === 'basic' ? malformed('scheme') : authorization
+  }
+  if (privateTokens.length > 1 || authorization.kind !== 'none') return malformed('duplicate')
+  const value = (privateTokens[0] ?? '').replace(/^ +| +$/g, '')
+  if (value.length > opts.maxLength) return malformed('oversized')
+  if (value === '') return malformed('empty-token')
+  if (!TOKEN_TEXT.test(value)) return malformed('non-ascii')
+  return { kind: 'token', scheme: 'bearer', token: value }
+}

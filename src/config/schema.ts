@@ -82,6 +82,9 @@ export const SCHEMA = {
   identity_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-User', doc: 'Header carrying the bot name (for REMOTE_USER) to an external upstream.' },
   token_id_header: { type: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }, default: 'X-Gitward-Token-Id', doc: 'Header carrying the public token id to an external upstream.' },
   log_level: { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'Least severe level written.' },
+  // --- HTTP API -----------------------------------------------------------------
+  api_enabled: { type: { kind: 'bool' }, default: true, doc: 'Serve the GitLab-compatible access-token API under /api/v4/ (docs/api.md). false: /api/ is answered 404 like any other path that is not a repository.' },
+  api_listen: { type: { kind: 'hostport' }, default: null, doc: 'Serve the HTTP API only on this separate address, HOST:PORT (e.g. 10.0.0.5:8443), with the same TLS as listen; the public listener then answers /api/ with 404. Not set: the API is on the public listener. Ignored when api_enabled is false.' },
   // --- monitoring ---------------------------------------------------------------
   audit_log_interval_ms: { type: { kind: 'int', min: 0, max: 10 * MINUTE }, default: 5000, doc: 'How often the server looks for new audit entries (changes made with the CLI) and writes each to its log as one JSON line, msg "audit"; 0 turns this off.' },
   metrics_listen: { type: { kind: 'hostport' }, default: null, doc: 'Serve Prometheus metrics at GET /-/metrics on this separate plain-HTTP address, HOST:PORT (e.g. 127.0.0.1:9464). Not set: no metrics listener.' },

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { classify } from '../git/classify.js'
-import { parseCredentials } from '../auth/credentials.js'
+import { parseApiCredentials, parseCredentials, type Credentials } from '../auth/credentials.js'
 import type { TokenCheck } from '../access/policy.js'
 import type { Project } from '../model/project.js'
 import { authorize, type FindProject } from '../access/authorize.js'
@@ -18,8 +18,10 @@ import type { Clock } from '../clock.js'
 import { isGitwardError } from '../errors.js'
 import { AddressRanges } from '../net/address-ranges.js'
 import { clientAddress } from './client-address.js'
+import { normalizePeer } from '../net/ip-address.js'
 import { upstreamHeaders, type UpstreamKind } from './upstream-headers.js'
 import { sendText } from '../http/plain-text.js'
+import { sendJson } from '../http/json.js'
 import { REF_POLICY_HEADER } from '../access/ref-policy-codec.js'
 import { screenPush, type PushScreenOptions } from './push-screen.js'
 import { declaredLength, negotiationBody, plainBodyHeaders } from './negotiation-body.js'
@@ -66,7 +68,50 @@ export interface GateOptions {
   metricsPage?: { allows(address: string): boolean; render: () => Promise<{ contentType: string; body: string }> }
   /** Reads a push's ref updates and decides protected refs before git sees them. */
   pushScreen: PushScreenOptions
+  /** The HTTP API under /api/ (api_enabled); absent: /api/ is a path like any other (404). */
+  api?: ApiOptions
 }
+
+/** What the gate has decided about an API request's credentials, for the API to answer. */
+export type ApiAuthentication =
+  | { kind: 'valid'; tokenId: string }
+  | { kind: 'none' }
+  | { kind: 'refused' }
+  | { kind: 'banned' }
+
+/** What the gate hands the API for one request. */
+export interface ApiRequestContext {
+  /**
+   * The gate's own credential check (ban list, verifier, bcrypt limits,
+   * failure counting, last-used, metrics, the log's token id) for the API's
+   * PRIVATE-TOKEN or Bearer credential. A thrown error is infrastructure:
+   * the gate answers 503 with Retry-After, never 401.
+   */
+  authenticate(): Promise<ApiAuthentication>
+  /** The decision for the request's log line and metrics (allow, deny:<reason>). */
+  decide(decision: string): void
+  expectsContinue: boolean
+  /** http or https as the client sees it: TLS here, or a trusted proxy's X-Forwarded-Proto. */
+  proto: 'http' | 'https'
+}
+
+/** The API's entry point (src/api/), loaded on the first /api/ request. */
+export type ApiEndpoint = (req: IncomingMessage, res: ServerResponse, context: ApiRequestContext) => Promise<void>
+
+export interface ApiOptions {
+  /**
+   * Builds the API the first time it is needed: a listener that never sees
+   * an /api/ request never loads its modules (router, validation, JSON
+   * answers), so git requests and idle memory do not pay for it.
+   */
+  load: () => Promise<ApiEndpoint>
+  /** API requests in flight per client address (the API's share of the per-client limit). */
+  slots: ConcurrencyLimiter
+  /** True on the api_listen listener: only /api/ (and /-/health) is served there. */
+  only: boolean
+}
+
+const isApiPath = (url: string | undefined): boolean => url !== undefined && (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?'))
 
 export type Gate = (req: IncomingMessage, res: ServerResponse, expectsContinue?: boolean) => void
 
@@ -107,6 +152,7 @@ class ClientGone extends Error {
 export function createGate(o: GateOptions): Gate {
   const trusted = new AddressRanges(o.trustedProxies)
   const metrics = o.metrics ?? noopMetrics
+  let apiEndpoint: Promise<ApiEndpoint> | undefined
   // Where the previous request on a kept-alive connection ended. By the time
   // 'request' fires Node has already read the headers and often the first
   // chunk of the body (all of a small one), so reading the counter then
@@ -148,46 +194,18 @@ export function createGate(o: GateOptions): Gate {
     readAtLastEnd.set(socket, socket.bytesRead ?? 0)
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, facts: RequestFacts): Promise<void> {
-    const refuse = (status: number, message: string, decision: string, extra: Parameters<typeof sendText>[3] = {}): void => {
-      facts.decision = decision
-      // A refused request's body is never read; close rather than drain it.
-      const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined
-      sendText(res, status, message, { ...extra, close: extra.close === true || hasBody || o.isClosing() })
-    }
-
-    // Node keeps only the first N headers silently; refuse rather than guess.
-    if (req.rawHeaders.length / 2 > o.maxHeaders) return refuse(431, MSG_TOO_MANY_HEADERS, 'deny:headers')
-    // Trailers could smuggle headers past the checks below; git never sends them.
-    if (req.headers['trailer'] !== undefined) return refuse(400, MSG_TRAILER, 'deny:trailer')
-
-    if (req.url === '/-/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-      facts.decision = 'health'
-      const h = await o.health()
-      sendText(res, h.ok ? 200 : 503, h.message, h.ok ? {} : { retryAfter: 5 })
-      return
-    }
-
-    // Only for the addresses metrics_allow names; anyone else falls through
-    // to classify and gets the 404 of any path that is not a repository.
-    if (req.url === METRICS_PATH && (req.method === 'GET' || req.method === 'HEAD') && o.metricsPage?.allows(facts.client) === true) {
-      facts.decision = 'metrics'
-      sendMetricsPage(res, o.metricsPage.render, o.logger)
-      return
-    }
-
-    const c = classify(req.method ?? '', req.url ?? '', req.headers)
-    if (!c.ok) return refuse(c.status, c.message, `deny:shape`)
-    facts.project = c.project
-    facts.service = c.service
-
-    const creds = parseCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes })
+  /**
+   * The one credential check of git and API requests: the ban list first
+   * (no lookup for a banned address), then the verifier; a refusal counts
+   * toward a ban, and the log names the token by its public id.
+   */
+  async function checkCredentials(creds: Credentials, facts: RequestFacts): Promise<TokenCheck | { kind: 'banned' }> {
     if (o.bans.isBanned(facts.client)) {
       metrics.tokenCheck('banned')
       // The id a well-formed token claims (pure parsing, no lookup or
       // compare), so the log names the token a banned client keeps sending.
       if (creds.kind === 'token') facts.tokenId = o.verifier.claimedId(creds.token)
-      return refuse(403, MSG_BANNED, 'deny:banned')
+      return { kind: 'banned' }
     }
 
     let check: TokenCheck
@@ -224,6 +242,91 @@ export function createGate(o: GateOptions): Gate {
     // A success does not clear earlier failures: they age out of the ban
     // window, so "wrong, wrong, right" repeated for ever still bans.
     if (check.kind === 'valid') facts.tokenId = check.token.id
+    return check
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, facts: RequestFacts, api: ApiOptions): Promise<void> {
+    facts.service = 'api'
+    apiEndpoint ??= api.load()
+    const endpoint = await apiEndpoint.catch((error: unknown) => {
+      apiEndpoint = undefined
+      throw error
+    })
+    // Requests that hold a database connection and may hash a secret: one
+    // address gets only its share at once, the rest wait briefly, then 503.
+    const release = await api.slots.acquire(facts.gone.signal, facts.client)
+    res.once('close', release)
+    if (o.isClosing()) res.setHeader('Connection', 'close')
+    await endpoint(req, res, {
+      expectsContinue,
+      // X-Forwarded-Proto is believed only from a trusted proxy, like X-Forwarded-For.
+      proto: o.tls || (req.headers['x-forwarded-proto'] === 'https' && trusted.has(normalizePeer(req.socket.remoteAddress ?? ''))) ? 'https' : 'http',
+      decide: decision => {
+        facts.decision = decision
+      },
+      authenticate: async () => {
+        const check = await checkCredentials(parseApiCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes }), facts)
+        switch (check.kind) {
+          case 'banned':
+            facts.decision = 'deny:banned'
+            return { kind: 'banned' }
+          case 'none':
+            facts.decision = 'deny:no-credentials'
+            return { kind: 'none' }
+          case 'refused':
+            facts.decision = `deny:${check.reason}`
+            return { kind: 'refused' }
+          case 'valid':
+            o.lastUsed.note(check.token.id)
+            return { kind: 'valid', tokenId: check.token.id }
+          default:
+            return assertNever(check, 'token check')
+        }
+      },
+    })
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, facts: RequestFacts): Promise<void> {
+    const refuse = (status: number, message: string, decision: string, extra: Parameters<typeof sendText>[3] = {}): void => {
+      facts.decision = decision
+      // A refused request's body is never read; close rather than drain it.
+      const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined
+      sendText(res, status, message, { ...extra, close: extra.close === true || hasBody || o.isClosing() })
+    }
+
+    // Node keeps only the first N headers silently; refuse rather than guess.
+    if (req.rawHeaders.length / 2 > o.maxHeaders) return refuse(431, MSG_TOO_MANY_HEADERS, 'deny:headers')
+    // Trailers could smuggle headers past the checks below; git never sends them.
+    if (req.headers['trailer'] !== undefined) return refuse(400, MSG_TRAILER, 'deny:trailer')
+
+    if (req.url === '/-/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      facts.decision = 'health'
+      const h = await o.health()
+      sendText(res, h.ok ? 200 : 503, h.message, h.ok ? {} : { retryAfter: 5 })
+      return
+    }
+
+    // Only for the addresses metrics_allow names; anyone else falls through
+    // to classify and gets the 404 of any path that is not a repository.
+    if (req.url === METRICS_PATH && (req.method === 'GET' || req.method === 'HEAD') && o.metricsPage?.allows(facts.client) === true) {
+      facts.decision = 'metrics'
+      sendMetricsPage(res, o.metricsPage.render, o.logger)
+      return
+    }
+
+    // The HTTP API (when enabled on this listener); its modules load on the
+    // first /api/ request. On the api_listen listener nothing else is served.
+    if (o.api !== undefined && isApiPath(req.url)) return handleApi(req, res, expectsContinue, facts, o.api)
+    if (o.api?.only === true) return refuse(404, 'Not found: this address serves only the HTTP API (/api/v4/).', 'deny:shape')
+
+    const c = classify(req.method ?? '', req.url ?? '', req.headers)
+    if (!c.ok) return refuse(c.status, c.message, `deny:shape`)
+    facts.project = c.project
+    facts.service = c.service
+
+    const creds = parseCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes })
+    const check = await checkCredentials(creds, facts)
+    if (check.kind === 'banned') return refuse(403, MSG_BANNED, 'deny:banned')
 
     const { decision, project } = await authorize({ access: c.access, projectPath: c.project, credential: check }, o.findProject, prefetched)
     facts.registeredProject = project?.path
@@ -341,12 +444,14 @@ export function createGate(o: GateOptions): Gate {
         facts.decision = `error:${error.code}`
         if (error.code === 'DB_BUSY' || error.code === 'DB_UNAVAILABLE') metrics.databaseError(error.code)
         o.logger.warn('request refused: temporarily unavailable', { id: facts.id, code: error.code })
-        sendText(res, 503, MSG_UNAVAILABLE, { retryAfter: 5, close: true })
+        if (facts.service === 'api') sendJson(res, 503, { message: `503 Service Unavailable - ${MSG_UNAVAILABLE}` }, { retryAfter: 5, close: true })
+        else sendText(res, 503, MSG_UNAVAILABLE, { retryAfter: 5, close: true })
         return
       }
       facts.decision = 'error'
       o.logger.error('request failed', { id: facts.id, error })
-      sendText(res, 500, MSG_INTERNAL, { close: true })
+      if (facts.service === 'api') sendJson(res, 500, { message: '500 Internal Server Error' }, { close: true })
+      else sendText(res, 500, MSG_INTERNAL, { close: true })
     })
   }
 }

@@ -7,7 +7,7 @@
 // The patterns of gitward's own tokens are passed in by whoever builds the
 // logger (the token format belongs to auth/, which the kernel must not import).
 
-const SECRET_KEYS = /^(authorization|proxy-authorization|cookie|set-cookie|token|password|secret|secrethash|secret_hash)$/i
+const SECRET_KEYS = /^(authorization|proxy-authorization|private-token|cookie|set-cookie|token|password|secret|secrethash|secret_hash)$/i
 const AUTH_SCHEME = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi
 // userinfo in a URL: scheme://user:password@host
 const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi

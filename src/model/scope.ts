@@ -5,6 +5,8 @@ export const SCOPES = [
   'write_registry',
   'read_repository',
   'write_repository',
+  /** Lets a token rotate itself through the HTTP API (POST …/self/rotate) and nothing else. */
+  'self_rotate',
 ] as const
 export type Scope = (typeof SCOPES)[number]
 

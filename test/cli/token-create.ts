@@ -65,7 +65,7 @@ t.test('bad input: one sentence, the right exit code, and nothing changes', asyn
   const create = ['token', 'create', '--name', 'x', '--scopes', 'read_repository']
   const table: Array<[string, string[], number, RegExp]> = [
     ['unknown scope', ['token', 'create', '--project', 'acme/app', '--name', 'x', '--scopes', 'write_repo'], 1,
-      /^gitward: unknown scope "write_repo"; use one or more of api, read_api, read_registry, write_registry, read_repository, write_repository\.$/m],
+      /^gitward: unknown scope "write_repo"; use one or more of api, read_api, read_registry, write_registry, read_repository, write_repository, self_rotate\.$/m],
     ['empty scope list', ['token', 'create', '--project', 'acme/app', '--name', 'x', '--scopes', ','], 1, /no scope given/],
     ['unknown role', [...create, '--project', 'acme/app', '--role', 'admin'], 1, /unknown role "admin"; use one of guest, reporter, developer, maintainer, owner\./],
     ['malformed date', [...create, '--project', 'acme/app', '--expires', '31.12.2030'], 1, /YYYY-MM-DD/],
