@@ -287,6 +287,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
               random,
               hasher: () => hasher,
               tokenPrefix: config.token_prefix,
+              maxTokenLifetimeDays: config.max_token_lifetime_days,
               // The API creates no projects: no repository is ever made from here.
               reposRoot: null,
               defaultBranch: config.default_branch,

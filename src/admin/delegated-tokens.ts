@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js'
 import { GitwardError } from '../errors.js'
 import { checkRepoPath } from '../git/repo-path.js'
 import type { Actor } from '../model/audit.js'
-import { isExpired, type DateString } from '../model/dates.js'
+import { isExpired } from '../model/dates.js'
 import type { Project } from '../model/project.js'
 import type { Role } from '../model/role.js'
 import type { TokenRecord } from '../model/token.js'
@@ -22,6 +22,7 @@ import {
   requireManageScope,
   requireReadScope,
   requireSelfRotate,
+  ROTATION_DEFAULT_DAYS,
   type ApiTarget,
   type Caller,
 } from './delegated-grant.js'
@@ -53,6 +54,7 @@ export interface MintByToken {
   role: Role
   /** YYYY-MM-DD as sent; undefined = the default (delegated-grant.ts). */
   expiresAt?: string | undefined
+  description?: string | undefined
 }
 
 export interface DelegatedAdmin {
@@ -210,7 +212,7 @@ export function createDelegatedAdmin(deps: DelegatedDeps): DelegatedAdmin {
       const scopes = requireScopeList(request.scopes)
       const expiresAt = request.expiresAt === undefined ? defaultMintExpiry(me) : expiryFromInput(request.expiresAt, clock.now())
       // No date and a caller without one: the lifetime policy of mint-token
-      // decides, as for the CLI; the caller's own bound then cannot be passed.
+      // decides (max_token_lifetime_days), exactly as for the CLI.
       requireGrantWithin(me, { role, scopes, expiresAt: expiresAt ?? null })
       return deps.mintToken(
         {
@@ -219,6 +221,7 @@ export function createDelegatedAdmin(deps: DelegatedDeps): DelegatedAdmin {
           role,
           scopes,
           expiresAt: expiresAt ?? null,
+          ...(request.description === undefined ? {} : { description: request.description }),
         },
         actorFor(me),
       )
@@ -244,11 +247,19 @@ export function createDelegatedAdmin(deps: DelegatedDeps): DelegatedAdmin {
       // A token renewing itself extends its own life (within the lifetime
       // policy); a token renewing another stays within its own grant, or
       // it could mint itself a stronger secret by rotation.
-      const date: DateString = expiresAt !== undefined
-        ? (expiryFromInput(expiresAt, now) as DateString)
-        : defaultRotationExpiry(now, self ? null : me.expiresAt)
-      if (!self) requireGrantWithin(me, { role: subject.role, scopes: subject.scopes, expiresAt: date })
-      return deps.rotateToken({ id: subject.id, expires: date }, actorFor(me))
+      if (expiresAt !== undefined) {
+        if (!self) requireGrantWithin(me, { role: subject.role, scopes: subject.scopes, expiresAt: expiryFromInput(expiresAt, now) })
+        return deps.rotateToken({ id: subject.id, expires: expiresAt }, actorFor(me))
+      }
+      // GitLab's default: a week out (capped by the lifetime policy in
+      // rotate-token), and never past the caller's own expiry for another token.
+      const week = defaultRotationExpiry(now, null)
+      const capped = self ? week : defaultRotationExpiry(now, me.expiresAt)
+      if (!self) requireGrantWithin(me, { role: subject.role, scopes: subject.scopes, expiresAt: capped })
+      return deps.rotateToken(
+        capped === week ? { id: subject.id, defaultLifetimeDays: ROTATION_DEFAULT_DAYS } : { id: subject.id, expires: capped },
+        actorFor(me),
+      )
     },
 
     revokeToken: async (callerId, target, token) => {

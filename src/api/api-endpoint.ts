@@ -117,6 +117,7 @@ export function createApiEndpoint(o: ApiEndpointOptions) {
         scopes: b.scopes,
         role: b.access_level ?? DEFAULT_ROLE,
         expiresAt: b.expires_at,
+        description: b.description,
       })
       return { status: 201, body: json(minted.record, minted.token) }
     })

@@ -197,9 +197,14 @@ export function createGate(o: GateOptions): Gate {
   /**
    * The one credential check of git and API requests: the ban list first
    * (no lookup for a banned address), then the verifier; a refusal counts
-   * toward a ban, and the log names the token by its public id.
+   * toward a ban, and the log names the token by its public id. With a
+   * `projectPath` (git) the project is read in the token's own read.
    */
-  async function checkCredentials(creds: Credentials, facts: RequestFacts): Promise<TokenCheck | { kind: 'banned' }> {
+  async function checkCredentials(
+    creds: Credentials,
+    facts: RequestFacts,
+    projectPath: string | undefined,
+  ): Promise<{ kind: 'banned' } | { kind: 'checked'; check: TokenCheck; prefetched: { found: Project | undefined } | undefined }> {
     if (o.bans.isBanned(facts.client)) {
       metrics.tokenCheck('banned')
       // The id a well-formed token claims (pure parsing, no lookup or
@@ -220,7 +225,11 @@ export function createGate(o: GateOptions): Gate {
         break
       case 'token':
       {
-        const verified = await o.verifier.verifyFor(creds.token, c.project, facts.gone.signal, facts.client)
+        if (projectPath === undefined) {
+          check = await o.verifier.verify(creds.token, facts.gone.signal, facts.client)
+          break
+        }
+        const verified = await o.verifier.verifyFor(creds.token, projectPath, facts.gone.signal, facts.client)
         check = verified.check
         prefetched = verified.project
         break
@@ -242,7 +251,7 @@ export function createGate(o: GateOptions): Gate {
     // A success does not clear earlier failures: they age out of the ban
     // window, so "wrong, wrong, right" repeated for ever still bans.
     if (check.kind === 'valid') facts.tokenId = check.token.id
-    return check
+    return { kind: 'checked', check, prefetched }
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, facts: RequestFacts, api: ApiOptions): Promise<void> {
@@ -265,11 +274,13 @@ export function createGate(o: GateOptions): Gate {
         facts.decision = decision
       },
       authenticate: async () => {
-        const check = await checkCredentials(parseApiCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes }), facts)
+        const checked = await checkCredentials(parseApiCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes }), facts, undefined)
+        if (checked.kind === 'banned') {
+          facts.decision = 'deny:banned'
+          return { kind: 'banned' }
+        }
+        const check = checked.check
         switch (check.kind) {
-          case 'banned':
-            facts.decision = 'deny:banned'
-            return { kind: 'banned' }
           case 'none':
             facts.decision = 'deny:no-credentials'
             return { kind: 'none' }
@@ -325,8 +336,9 @@ export function createGate(o: GateOptions): Gate {
     facts.service = c.service
 
     const creds = parseCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes })
-    const check = await checkCredentials(creds, facts)
-    if (check.kind === 'banned') return refuse(403, MSG_BANNED, 'deny:banned')
+    const checked = await checkCredentials(creds, facts, c.project)
+    if (checked.kind === 'banned') return refuse(403, MSG_BANNED, 'deny:banned')
+    const { check, prefetched } = checked
 
     const { decision, project } = await authorize({ access: c.access, projectPath: c.project, credential: check }, o.findProject, prefetched)
     facts.registeredProject = project?.path
