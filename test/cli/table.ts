@@ -40,6 +40,7 @@ t.test('token view: state, and never the hash', async t => {
   t.same(v, {
     id: 'aaaaaaaaaaaa',
     name: 'ci',
+    description: null,
     group: 'acme',
     role: 'developer',
     scopes: ['read_repository'],
