@@ -9,7 +9,12 @@
 // `<dir>.git/.git` and `<dir>.git`, so a `.git` entry inside the repository
 // or a directory that is not a repository would make git open a path other
 // than the one checked here.
-import * as fs from 'node:fs/promises'
+//
+// The checks are synchronous system calls on the event loop. They read the
+// metadata of a directory git opens right afterwards, so they are as fast as
+// that; through fs/promises each of the seven was a round trip to libuv's
+// thread pool (two thread wake-ups and an eventfd each) on every request.
+import { lstatSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { assertNever } from '../assert-never.js'
 
@@ -57,12 +62,12 @@ export async function checkRepositoryContainment(
   project: string,
 ): Promise<ContainmentResult> {
   const gitDir = path.join(root, `${project}.git`)
-  const realRoot = await fs.realpath(root)
+  const realRoot = realpathSync.native(root)
   let realGitDir: string
   try {
-    const st = await fs.stat(gitDir)
+    const st = statSync(gitDir)
     if (!st.isDirectory()) return { ok: false, reason: 'not-a-directory' }
-    realGitDir = await fs.realpath(gitDir)
+    realGitDir = realpathSync.native(gitDir)
   } catch (err) {
     if (isMissing(err)) return { ok: false, reason: 'missing' }
     throw err
@@ -73,17 +78,15 @@ export async function checkRepositoryContainment(
     return { ok: false, reason: 'outside-root' }
   }
   try {
-    await fs.lstat(path.join(realGitDir, '.git'))
+    lstatSync(path.join(realGitDir, '.git'))
     return { ok: false, reason: 'nested-git-entry' }
   } catch (err) {
     if (!isMissing(err)) throw err
   }
   try {
-    const [head, objects, refs] = await Promise.all([
-      fs.stat(path.join(realGitDir, 'HEAD')),
-      fs.stat(path.join(realGitDir, 'objects')),
-      fs.stat(path.join(realGitDir, 'refs')),
-    ])
+    const head = statSync(path.join(realGitDir, 'HEAD'))
+    const objects = statSync(path.join(realGitDir, 'objects'))
+    const refs = statSync(path.join(realGitDir, 'refs'))
     if (!head.isFile() || !objects.isDirectory() || !refs.isDirectory()) {
       return { ok: false, reason: 'not-a-repository' }
     }

@@ -99,7 +99,7 @@ function setUp() {
 }
 
 function startGitward() {
-  const args = [...nodeFlags(SERVER_ROOT)]
+  const args = process.env.CPU_COST_NODE_FLAGS === undefined ? [...nodeFlags(SERVER_ROOT)] : process.env.CPU_COST_NODE_FLAGS.split(' ').filter(Boolean)
   if (PROF) {
     mkdirSync(join(dir, 'prof'), { recursive: true })
     args.push('--cpu-prof', '--cpu-prof-dir', join(dir, 'prof'))
@@ -180,11 +180,28 @@ async function perRequestWrk(pid, port, path, authorizations) {
       })
     })
   await run(1) // warm-up: JIT, caches
+  // --perf-stat: the server's own system calls and context switches per request (threads, no children).
+  const counter = argv.includes('--perf-stat')
+    ? spawn('perf', ['stat', '--no-inherit', '-x,', '-e', 'context-switches,raw_syscalls:sys_enter', '-p', String(pid), '-o', join(dir, 'perf-stat.txt')], { stdio: 'ignore' })
+    : null
+  if (counter !== null) await new Promise(r => setTimeout(r, 500))
   const before = processCpu(pid)
   const statuses = await run(WRK)
   const after = processCpu(pid)
+  let perRequest = ''
+  if (counter !== null) {
+    await new Promise(r => {
+      counter.once('exit', r)
+      counter.kill('SIGINT')
+    })
+    const n = Object.values(statuses).reduce((a, b) => a + b, 0)
+    perRequest = readFileSync(join(dir, 'perf-stat.txt'), 'utf8').split('\n').filter(l => /^\d/.test(l)).map(l => {
+      const [count, , event] = l.split(',')
+      return `${event} ${(Number(count) / n).toFixed(1)}/req`
+    }).join(', ')
+  }
   const n = Object.values(statuses).reduce((a, b) => a + b, 0)
-  return { selfUs: ((after.self - before.self) / n) * 1e6, gitUs: ((after.children - before.children) / n) * 1e6, statuses, requests: n }
+  return { selfUs: ((after.self - before.self) / n) * 1e6, gitUs: ((after.children - before.children) / n) * 1e6, statuses, requests: n, perRequest }
 }
 
 async function push(pid, port, token, src) {
@@ -243,17 +260,17 @@ async function main() {
     const url = '/bench/small.git/info/refs?service=git-upload-pack'
     if (scenarios.includes('info-refs')) {
       out.infoRefs = WRK === null ? await perRequest(pid, N, () => get(port, url, basic(token))) : await perRequestWrk(pid, port, url, [basic(token)])
-      console.log(`info-refs   node ${out.infoRefs.selfUs.toFixed(0)} µs/req, git ${out.infoRefs.gitUs.toFixed(0)} µs/req`, out.infoRefs.statuses)
+      console.log(`info-refs   node ${out.infoRefs.selfUs.toFixed(0)} µs/req, git ${out.infoRefs.gitUs.toFixed(0)} µs/req`, out.infoRefs.statuses, out.infoRefs.perRequest ?? '')
     }
     if (scenarios.includes('no-creds')) {
       out.noCreds = WRK === null ? await perRequest(pid, N, () => get(port, url)) : await perRequestWrk(pid, port, url, [])
-      console.log(`no-creds    node ${out.noCreds.selfUs.toFixed(0)} µs/req`, out.noCreds.statuses)
+      console.log(`no-creds    node ${out.noCreds.selfUs.toFixed(0)} µs/req`, out.noCreds.statuses, out.noCreds.perRequest ?? '')
     }
     if (scenarios.includes('unknown-id')) {
       const prefix = token.slice(0, token.length - 51) // id 12 + _ + secret 32 + checksum 6
       const values = Array.from({ length: 1000 }, () => basic(formatToken(prefix, newTokenId(randomBytes), newSecret(randomBytes))))
       out.unknownId = WRK === null ? await perRequest(pid, N, i => get(port, url, values[i % values.length])) : await perRequestWrk(pid, port, url, values)
-      console.log(`unknown-id  node ${out.unknownId.selfUs.toFixed(0)} µs/req`, out.unknownId.statuses)
+      console.log(`unknown-id  node ${out.unknownId.selfUs.toFixed(0)} µs/req`, out.unknownId.statuses, out.unknownId.perRequest ?? '')
     }
     if (scenarios.includes('push')) {
       out.push = []
