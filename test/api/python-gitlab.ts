@@ -606,3 +606,14 @@ t.test('error bodies are GitLab’s JSON', async t => {
     t.notOk(answer.body.includes(owner.token), 'no answer echoes the caller’s token')
   }
 })
+
+t.test('api_enabled = false: /api/v4 is not served, git still is', async t => {
+  const h = await startGitward(t, { config: { api_enabled: 'false' } })
+  await h.createProject('acme/app')
+  const owner = await h.mint({ project: 'acme/app', role: 'owner', scopes: ['api', ...REPO_RW] })
+  const [self] = await py(h, { P: owner.token }, [{ as: 'P', op: 'self' }])
+  t.equal(self?.error?.code, 404, `python-gitlab gets 404 (${show(self)})`)
+  const raw = await api(h, '/personal_access_tokens/self', { headers: { 'PRIVATE-TOKEN': owner.token } })
+  t.equal(raw.status, 404)
+  await seed(h, 'acme/app', owner.token)
+})
