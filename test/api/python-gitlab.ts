@@ -209,15 +209,23 @@ t.test('project tokens: list, get, create, rotate and revoke with python-gitlab'
   const audit = (await h.admin.listAudit()).find(e => e.action === 'token.created' && e.target === freshRecord?.id)
   t.ok(audit?.actor.includes(caller.id), `the audit trail names the acting token (${audit?.actor ?? 'no entry'})`)
 
-  const [got, gotBearer, rotated] = await py(h, tokens, [
+  const [got, gotBearer, gotSelf, beyond, badState, rotated] = await py(h, tokens, [
     P({ op: 'get', id: fresh.id }),
     { ...P({ op: 'get', id: fresh.id }), auth: 'oauth' },
+    P({ op: 'get', id: 'self' }),
+    P({ op: 'list', kwargs: { per_page: 20, page: 5 } }),
+    P({ op: 'list', kwargs: { state: 'revoked' } }),
     P({ op: 'rotate', id: fresh.id, kwargs: { expires_at: '2026-08-01' } }),
   ])
+  t.match(ok(gotSelf, 'access_tokens.get("self")'), { id: callerNumber, name: 'rotation bot' }, '`self` as the token id under the project path')
+  t.same(ok(beyond, 'a page past the end'), [], 'a page past the end is empty, as in GitLab')
+  refused(t, badState, 'GitlabListError', [400], 'state=revoked (only active and inactive exist)')
   t.same(ok(got, 'get(id)'), publicPart(fresh), 'get(id) shows what create did, without the secret')
   t.same(ok(gotBearer, 'get(id) with Bearer'), publicPart(fresh))
   const second = keep(h, ok<ApiToken>(rotated, 'rotate(id, expires_at=…)'))
   t.not(second.id, fresh.id, 'rotation makes a new token')
+  const rotateAudit = (await h.admin.listAudit()).find(e => e.action === 'token.rotated' && e.target === freshRecord?.id)
+  t.ok(rotateAudit?.actor.includes(caller.id), `the rotation's audit entry names the acting token (${rotateAudit?.actor ?? 'no entry'})`)
   t.ok(typeof second.token === 'string' && TOKEN.test(second.token) && second.token !== fresh.token, 'with a new secret')
   t.match(publicPart(second), { name: 'ci deploy', access_level: 30, expires_at: '2026-08-01', active: true, revoked: false })
 
@@ -297,6 +305,13 @@ t.test('group tokens: list, get, create, rotate and revoke with python-gitlab', 
   const second = keep(h, ok<ApiToken>(rotated, 'group rotate(id)'))
   t.not(second.id, fresh.id)
   t.match(publicPart(second), { name: 'mirror', access_level: 20, expires_at: WEEK_OUT, active: true })
+
+  // A group owner token manages the project tokens of the projects under it.
+  const [projectMint] = await py(h, tokens, [
+    { as: 'G', kind: 'project', path: 'acme/app', op: 'create', data: { name: 'from the group', scopes: ['read_repository'], access_level: 30, expires_at: '2026-07-01' } },
+  ])
+  const projectToken = keep(h, ok<ApiToken>(projectMint, 'a group token minting a project token'))
+  t.match((await stored(h, { project: 'acme/app' })).find(r => r.number === projectToken.id), { target: { kind: 'project', path: 'acme/app' }, role: 'developer' })
 
   const [deleted, inactive, active] = await py(h, tokens, [
     G({ op: 'delete', id: second.id }),
@@ -437,50 +452,67 @@ t.test('every escalation attempt raises the python-gitlab exception for its stat
   const reader = await h.mint({ project: 'acme/app', name: 'read api', role: 'owner', scopes: ['read_api'] })
   const maintainer = await h.mint({ project: 'acme/app', name: 'maintainer', role: 'maintainer', scopes: ['api'] })
   const gitOnly = await h.mint({ project: 'acme/app', name: 'git only', role: 'owner', scopes: [...REPO_RW] })
-  const victim = await h.mint({ project: 'acme/app', name: 'victim', role: 'developer', scopes: [...REPO_RW] })
+  const victim = await h.mint({ project: 'acme/app', name: 'victim', role: 'reporter', scopes: ['read_repository'] })
+  const stronger = await h.mint({ project: 'acme/app', name: 'stronger', role: 'developer', scopes: [...REPO_RW] })
   const otherToken = await h.mint({ project: 'acme/other', name: 'other', role: 'developer', scopes: [...REPO_RW] })
   const groupToken = await h.mint({ group: 'acme', name: 'group', role: 'developer', scopes: [...REPO_RW] })
   const revoked = await h.mint({ project: 'acme/app', name: 'revoked', role: 'owner', scopes: ['api'] })
   await h.revoke(revoked.id)
   const expiring = await h.mint({ project: 'acme/app', name: 'expiring', role: 'owner', scopes: ['api'], expiresAt: '2026-06-16' })
   const victimNumber = await numberOf(h, victim.id)
+  const strongerNumber = await numberOf(h, stronger.id)
   const otherNumber = await numberOf(h, otherToken.id)
   const groupNumber = await numberOf(h, groupToken.id)
   const before = (await h.admin.listTokens({ includeRevoked: true })).length
 
   const tokens = { O: owner.token, R: reader.token, M: maintainer.token, X: gitOnly.token, V: revoked.token, E: expiring.token, W: 'gwpat-000000000000_' + 'A'.repeat(38) }
   const mint = (as: string, data: Record<string, unknown>, kind: Kind = 'project', path = 'acme/app'): Step => ({ as, kind, path, lazy: true, op: 'create', data })
+  const act = (as: string, op: 'get' | 'rotate' | 'delete' | 'list', id?: number, kwargs?: Record<string, unknown>, kind: Kind = 'project', path = 'acme/app'): Step => ({
+    as,
+    kind,
+    path,
+    lazy: true,
+    op,
+    ...(id === undefined ? {} : { id }),
+    ...(kwargs === undefined ? {} : { kwargs }),
+  })
   const base = { name: 'escalated', scopes: ['read_repository'], access_level: 20, expires_at: '2026-07-01' }
-  const cases: Array<[string, Step, string | string[], number[]]> = [
-    ['a role above owner (access_level 60)', mint('O', { ...base, access_level: 60 }), 'GitlabCreateError', [400]],
-    ['a scope the caller lacks (write_repository)', mint('O', { ...base, scopes: ['write_repository'] }), 'GitlabCreateError', [400, 403]],
-    ['an expiry later than the caller’s', mint('O', { ...base, expires_at: '2026-12-01' }), 'GitlabCreateError', [400, 403]],
-    ['rotating to an expiry later than the caller’s', { as: 'O', kind: 'project', path: 'acme/app', lazy: true, op: 'rotate', id: victimNumber, kwargs: { expires_at: '2026-12-01' } }, ['GitlabRotateError', 'GitlabCreateError'], [400, 403]],
-    ['a token for another project', mint('O', base, 'project', 'acme/other'), 'GitlabCreateError', [404]],
-    ['listing another project’s tokens', { as: 'O', kind: 'project', path: 'acme/other', lazy: true, op: 'list' }, 'GitlabListError', [404]],
-    ['reading another project’s token through its own path', { as: 'O', kind: 'project', path: 'acme/app', lazy: true, op: 'get', id: otherNumber }, 'GitlabGetError', [404]],
-    ['rotating another project’s token through its own path', { as: 'O', kind: 'project', path: 'acme/app', lazy: true, op: 'rotate', id: otherNumber }, ['GitlabRotateError', 'GitlabCreateError'], [404]],
-    ['revoking another project’s token through its own path', { as: 'O', kind: 'project', path: 'acme/app', lazy: true, op: 'delete', id: otherNumber }, 'GitlabDeleteError', [404]],
-    ['revoking the group token that reaches the project, through the project path', { as: 'O', kind: 'project', path: 'acme/app', lazy: true, op: 'delete', id: groupNumber }, 'GitlabDeleteError', [403, 404]],
-    ['rotating the group token through the project path', { as: 'O', kind: 'project', path: 'acme/app', lazy: true, op: 'rotate', id: groupNumber }, ['GitlabRotateError', 'GitlabCreateError'], [403, 404]],
+  const ROTATE = ['GitlabRotateError', 'GitlabCreateError']
+  // [attack, step, exception, statuses, what the refusal must be about (so it is refused for the right reason)]
+  const cases: Array<[string, Step, string | string[], number[], RegExp?]> = [
+    ['a role above owner (access_level 60)', mint('O', { ...base, access_level: 60 }), 'GitlabCreateError', [400], /access_level/],
+    ['a scope the caller lacks (write_repository)', mint('O', { ...base, scopes: ['write_repository'] }), 'GitlabCreateError', [400, 403], /scope/],
+    ['an expiry later than the caller’s', mint('O', { ...base, expires_at: '2026-12-01' }), 'GitlabCreateError', [400, 403], /expir/],
+    ['rotating another token to an expiry later than the caller’s', act('O', 'rotate', victimNumber, { expires_at: '2026-12-01' }), ROTATE, [400, 403], /expir/],
+    ['rotating a token that holds a scope the caller lacks', act('O', 'rotate', strongerNumber), ROTATE, [400, 403], /scope/],
+    ['a token for another project', mint('O', base, 'project', 'acme/other'), 'GitlabCreateError', [404], /Not Found/],
+    ['listing another project’s tokens', act('O', 'list', undefined, undefined, 'project', 'acme/other'), 'GitlabListError', [404], /Not Found/],
+    ['reading another project’s token through its own path', act('O', 'get', otherNumber), 'GitlabGetError', [404], /Not Found/],
+    ['rotating another project’s token through its own path', act('O', 'rotate', otherNumber), ROTATE, [404], /Not Found/],
+    ['revoking another project’s token through its own path', act('O', 'delete', otherNumber), 'GitlabDeleteError', [404], /Not Found/],
+    ['revoking the group token that reaches the project, through the project path', act('O', 'delete', groupNumber), 'GitlabDeleteError', [403, 404]],
+    ['rotating the group token through the project path', act('O', 'rotate', groupNumber), ROTATE, [403, 404]],
     ['a group token from a project token', mint('O', base, 'group', 'acme'), 'GitlabCreateError', [403, 404]],
-    ['revoking a group token from a project token', { as: 'O', kind: 'group', path: 'acme', lazy: true, op: 'delete', id: groupNumber }, 'GitlabDeleteError', [403, 404]],
-    ['read_api minting', mint('R', base), 'GitlabCreateError', [403]],
-    ['read_api rotating another token', { as: 'R', kind: 'project', path: 'acme/app', lazy: true, op: 'rotate', id: victimNumber }, ['GitlabRotateError', 'GitlabCreateError'], [403]],
-    ['read_api revoking another token', { as: 'R', kind: 'project', path: 'acme/app', lazy: true, op: 'delete', id: victimNumber }, 'GitlabDeleteError', [403]],
-    ['a maintainer (not owner) minting', mint('M', base), 'GitlabCreateError', [400, 403]],
-    ['a maintainer rotating another token', { as: 'M', kind: 'project', path: 'acme/app', lazy: true, op: 'rotate', id: victimNumber }, ['GitlabRotateError', 'GitlabCreateError'], [400, 403]],
-    ['a maintainer revoking another token', { as: 'M', kind: 'project', path: 'acme/app', lazy: true, op: 'delete', id: victimNumber }, 'GitlabDeleteError', [400, 403]],
-    ['a token without api or read_api listing', { as: 'X', kind: 'project', path: 'acme/app', lazy: true, op: 'list' }, 'GitlabListError', [403]],
-    ['a token without api minting', mint('X', base), 'GitlabCreateError', [403]],
-    ['a revoked token listing', { as: 'V', kind: 'project', path: 'acme/app', lazy: true, op: 'list' }, 'GitlabAuthenticationError', [401]],
+    ['revoking a group token from a project token', act('O', 'delete', groupNumber, undefined, 'group', 'acme'), 'GitlabDeleteError', [403, 404]],
+    ['read_api minting', mint('R', base), 'GitlabCreateError', [403], /api/],
+    ['read_api rotating another token', act('R', 'rotate', victimNumber), ROTATE, [403], /api/],
+    ['read_api revoking another token', act('R', 'delete', victimNumber), 'GitlabDeleteError', [403], /api/],
+    ['a maintainer (not owner) minting', mint('M', base), 'GitlabCreateError', [400, 403], /owner/],
+    ['a maintainer rotating another token', act('M', 'rotate', victimNumber), ROTATE, [400, 403], /owner/],
+    ['a maintainer revoking another token', act('M', 'delete', victimNumber), 'GitlabDeleteError', [400, 403], /owner/],
+    ['a token without api or read_api listing', act('X', 'list'), 'GitlabListError', [403], /api/],
+    ['a token without api minting', mint('X', base), 'GitlabCreateError', [403], /api/],
+    ['a revoked token listing', act('V', 'list'), 'GitlabAuthenticationError', [401]],
     ['a revoked token minting', mint('V', base), 'GitlabAuthenticationError', [401]],
     ['a revoked token reading itself', { as: 'V', op: 'self' }, 'GitlabAuthenticationError', [401]],
     ['a made-up token', { as: 'W', op: 'self' }, 'GitlabAuthenticationError', [401]],
-    ['a made-up token as Bearer', { as: 'W', auth: 'oauth', kind: 'project', path: 'acme/app', lazy: true, op: 'list' }, 'GitlabAuthenticationError', [401]],
+    ['a made-up token as Bearer', { ...act('W', 'list'), auth: 'oauth' }, 'GitlabAuthenticationError', [401]],
   ]
   const results = await py(h, tokens, cases.map(([, step]) => step))
-  cases.forEach(([name, , cls, codes], i) => refused(t, results[i], cls, codes, name))
+  cases.forEach(([name, , cls, codes, reason], i) => {
+    refused(t, results[i], cls, codes, name)
+    if (reason !== undefined) t.match(results[i]?.error?.message ?? '', reason, `${name}: refused for the right reason`)
+  })
   const [maintainerList] = await py(h, tokens, [{ as: 'M', kind: 'project', path: 'acme/app', op: 'list', kwargs: { get_all: true } }])
   t.ok(ok<ApiToken[]>(maintainerList, 'a maintainer with api listing').length > 0, 'reading needs api or read_api, not owner')
 
@@ -511,7 +543,7 @@ t.test('every escalation attempt raises the python-gitlab exception for its stat
 
   const after = await h.admin.listTokens({ includeRevoked: true })
   t.equal(after.length, before + (noExpiry?.error === undefined ? 1 : 0), 'no refused attempt minted a token')
-  t.ok(after.filter(r => [victim.id, otherToken.id, groupToken.id].includes(r.id)).every(r => r.revokedAt === null), 'no refused attempt revoked a token')
+  t.ok(after.filter(r => [victim.id, stronger.id, otherToken.id, groupToken.id].includes(r.id)).every(r => r.revokedAt === null), 'no refused attempt revoked or rotated a token')
 })
 
 // ---- what git sees -----------------------------------------------------------------------
@@ -562,7 +594,7 @@ t.test('error bodies are GitLab’s JSON', async t => {
   const h = await startGitward(t)
   await h.createProject('acme/app')
   await h.createProject('acme/other')
-  const owner = await h.mint({ project: 'acme/app', role: 'owner', scopes: ['api'] })
+  const owner = await h.mint({ project: 'acme/app', role: 'owner', scopes: ['api', 'read_repository'] })
   const auth = { 'PRIVATE-TOKEN': owner.token }
 
   const anonymous = await api(h, '/projects/acme%2Fapp')
@@ -586,13 +618,13 @@ t.test('error bodies are GitLab’s JSON', async t => {
   const json = { ...auth, 'Content-Type': 'application/json' }
   const badDate = await api(h, '/projects/acme%2Fapp/access_tokens', { method: 'POST', headers: json, body: JSON.stringify({ name: 'x', scopes: ['read_repository'], expires_at: 'next week' }) })
   t.equal(badDate.status, 400)
-  t.match(badDate.json, { error: /expires_at/ }, 'a bad value is 400 {"error": "…"} naming the field')
+  t.match(badDate.json, { error: /expir/ }, 'a bad value is 400 {"error": "…"} with a sentence about it')
   const noName = await api(h, '/projects/acme%2Fapp/access_tokens', { method: 'POST', headers: json, body: JSON.stringify({ scopes: ['read_repository'], expires_at: '2026-07-01' }) })
   t.equal(noName.status, 400)
   t.match(noName.json, { error: /name/ })
   const badScope = await api(h, '/projects/acme%2Fapp/access_tokens', { method: 'POST', headers: json, body: JSON.stringify({ name: 'x', scopes: ['sudo'], expires_at: '2026-07-01' }) })
   t.equal(badScope.status, 400)
-  t.match(badScope.json, { error: /scopes/ })
+  t.match(badScope.json, { error: /scope/ })
   const form = await api(h, '/projects/acme%2Fapp/access_tokens', {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -616,4 +648,23 @@ t.test('api_enabled = false: /api/v4 is not served, git still is', async t => {
   const raw = await api(h, '/personal_access_tokens/self', { headers: { 'PRIVATE-TOKEN': owner.token } })
   t.equal(raw.status, 404)
   await seed(h, 'acme/app', owner.token)
+})
+
+t.test('the ban applies to the API as to git', async t => {
+  const h = await startGitward(t, { config: { ban_max_failures: '3' } })
+  await h.createProject('acme/app')
+  const owner = await h.mint({ project: 'acme/app', role: 'owner', scopes: ['api', ...REPO_RW] })
+  await seed(h, 'acme/app', owner.token)
+  const bad = 'gwpat-000000000000_' + 'A'.repeat(38)
+  const results = await py(h, { P: owner.token, W: bad }, [
+    { as: 'W', op: 'self' },
+    { as: 'W', op: 'self' },
+    { as: 'W', auth: 'oauth', op: 'self' },
+    { as: 'P', op: 'self' },
+  ])
+  for (const r of results.slice(0, 3)) refused(t, r, 'GitlabAuthenticationError', [401], 'a made-up token')
+  // 403, not 429: python-gitlab sleeps out a 429's Retry-After and retries.
+  refused(t, results[3], 'GitlabGetError', [403], 'a good token from a banned address')
+  const fetched = await h.git(['ls-remote', h.repoUrl('acme/app')], { env: asToken(owner.token), timeoutMs: 60_000 })
+  t.not(fetched.code, 0, 'git from the banned address is refused too')
 })
