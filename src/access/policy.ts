@@ -8,7 +8,8 @@
 //   404              a valid token and a project it does not cover, or no
 //                    such project: the same answer, so existence never leaks
 //   403              a valid token covering the project whose scopes or role
-//                    are too low; the message names what is missing
+//                    are too low; the message names what is missing. Also
+//                    any push to an archived project (GitLab's wording)
 import { isWithinGroup } from '../git/repo-path.js'
 import type { TokenTarget } from '../model/token.js'
 import type { Role } from '../model/role.js'
@@ -44,8 +45,11 @@ export interface PolicyInput {
   access: Access
   /** Canonical project path from classification. */
   projectPath: string
-  /** The registered project; undefined when no project has this path. */
-  project: { path: string; visibility: Visibility } | undefined
+  /**
+   * The registered project; undefined when no project has this path.
+   * `archivedAt` set (not null): pushes are refused, pulls are not.
+   */
+  project: { path: string; visibility: Visibility; archivedAt?: string | null } | undefined
   credential: TokenCheck
 }
 
@@ -58,6 +62,7 @@ export type DenyReason =
   | 'scope'
   | 'role'
   | 'scope-and-role'
+  | 'project-archived'
 
 export interface Identity {
   tokenId: string
@@ -88,6 +93,11 @@ export const BLANK_USERNAME_MESSAGE =
 // token does not cover, so a token holder cannot probe which paths exist.
 export const NOT_FOUND_MESSAGE =
   "The project you were looking for could not be found or you don't have permission to view it."
+
+// GitLab's wording for a push to an archived project. Only said to a token
+// that covers the project (others get the 404 above), so it tells nobody
+// else that the project exists.
+export const ARCHIVED_MESSAGE = 'You are not allowed to push code to an archived project.'
 
 /** The REMOTE_USER git sees for a token; names the token, never contains it. */
 export function remoteUserFor(tokenId: string, target: TokenTarget): string {
@@ -163,6 +173,12 @@ export function decide(input: PolicyInput): Decision {
       if (publicPull) return { allow: true, identity }
       if (project === undefined) return deny(404, NOT_FOUND_MESSAGE, 'project-unknown')
       if (!covers(token.target, projectPath)) return deny(404, NOT_FOUND_MESSAGE, 'project-not-covered')
+      // Before scopes and roles: no token, however strong, pushes to an
+      // archived project (the push advertisement is a write too, so git
+      // stops before sending a pack).
+      if (access === 'write' && project.archivedAt !== undefined && project.archivedAt !== null) {
+        return deny(403, ARCHIVED_MESSAGE, 'project-archived')
+      }
       const scopeOk = scopesGrant(access, token.scopes)
       const roleOk = roleGrants(access, token.role)
       if (scopeOk && roleOk) return { allow: true, identity }

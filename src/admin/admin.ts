@@ -18,6 +18,7 @@ import { requireToken } from './find-token.js'
 import { setProjectTokenCreation, type GroupSettingsChange, type ProjectTokenCreationRequest } from './group-settings.js'
 import { listGroups, showGroup, type GroupDetails, type GroupSummary } from './group-overview.js'
 import { setProjectVisibility, type SetVisibilityRequest, type VisibilityChange } from './project-visibility.js'
+import { setProjectArchived, type ArchiveChange } from './archive-project.js'
 import { removeProject, type RemovedProject, type RemoveProjectRequest } from './remove-project.js'
 import { listTokens, type ListTokensRequest } from './list-tokens.js'
 import { mintToken, type Minted, type MintRequest } from './mint-token.js'
@@ -49,6 +50,8 @@ export interface Admin {
   listProjects(): Promise<Project[]>
   setProjectVisibility(request: SetVisibilityRequest, actor: Actor): Promise<VisibilityChange>
   removeProject(request: RemoveProjectRequest, actor: Actor): Promise<RemovedProject>
+  /** Archive (pushes refused, pulls served) or unarchive a project. */
+  setProjectArchived(request: { path: string; archived: boolean }, actor: Actor): Promise<ArchiveChange>
   /** Whether any registered project lies under `group` (at a segment boundary). */
   hasProjectsUnder(group: string): Promise<boolean>
   mintToken(request: MintRequest, actor: Actor): Promise<Minted>
@@ -93,6 +96,7 @@ export function createAdmin(deps: AdminDeps): Admin {
       ),
     listProjects: () => store.listProjects(),
     setProjectVisibility: (request, actor) => setProjectVisibility({ store }, request, actor),
+    setProjectArchived: (request, actor) => setProjectArchived({ store }, request, actor),
     removeProject: (request, actor) => removeProject({ store, clock: deps.clock, reposRoot: deps.reposRoot }, request, actor),
     hasProjectsUnder: async group => {
       const path = requirePath(group, 'group')

@@ -13,6 +13,9 @@ export type AuditAction =
   | 'project.visibility_changed'
   /** The registration and its tokens and protections; the repository stays on disk. */
   | 'project.removed'
+  /** Pushes refused from now on; pulls still served. */
+  | 'project.archived'
+  | 'project.unarchived'
   | 'token.created'
   | 'token.rotated'
   | 'token.revoked'

@@ -21,6 +21,7 @@ export class SqliteProjects {
   readonly #list: Database.Statement<[], ProjectRow>
   readonly #byId: Database.Statement<[number], ProjectRow>
   readonly #setVisibility: Database.Statement<{ id: number; visibility: string }>
+  readonly #setArchived: Database.Statement<{ id: number; at: string | null }>
   readonly #unrevokedTokens: Database.Statement<[number], string>
   readonly #deleteTokens: Database.Statement<[number]>
   readonly #deleteProtections: Database.Statement<[string]>
@@ -35,6 +36,7 @@ export class SqliteProjects {
     this.#list = db.prepare<[], ProjectRow>(`SELECT ${COLUMNS} FROM projects ORDER BY path`)
     this.#byId = db.prepare<[number], ProjectRow>(`SELECT ${COLUMNS} FROM projects WHERE id = ?`)
     this.#setVisibility = db.prepare<{ id: number; visibility: string }>('UPDATE projects SET visibility = @visibility WHERE id = @id')
+    this.#setArchived = db.prepare<{ id: number; at: string | null }>('UPDATE projects SET archived_at = @at WHERE id = @id')
     this.#unrevokedTokens = db.prepare<[number], string>('SELECT id FROM tokens WHERE project_id = ? AND revoked_at IS NULL ORDER BY id').pluck()
     // One statement, so a rotation chain (rotated_from) inside the project
     // is deleted together and the foreign key is checked at its end.
@@ -51,6 +53,11 @@ export class SqliteProjects {
   /** False when no project has the id. */
   setVisibility(id: number, visibility: Visibility): boolean {
     return this.#setVisibility.run({ id, visibility }).changes === 1
+  }
+
+  /** archived_at = `at` (null: not archived); false when no project has the id. */
+  setArchived(id: number, at: Timestamp | null): boolean {
+    return this.#setArchived.run({ id, at }).changes === 1
   }
 
   unrevokedTokenIds(id: number): string[] {

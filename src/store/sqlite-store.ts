@@ -152,6 +152,14 @@ export class SqliteStore implements Store {
     })
   }
 
+  async setProjectArchived(projectId: number, archived: boolean, audit: AuditNote): Promise<Written<Project, 'project-missing'>> {
+    return this.#write(at => {
+      if (!this.#projects.setArchived(projectId, archived ? at : null)) return conflict('project-missing')
+      this.#audit.append(audit, at)
+      return ok(this.#readBack(this.#projects.byId(projectId)))
+    })
+  }
+
   async removeProject(
     projectId: number,
     plan: ProjectRemovalPlan,

@@ -52,7 +52,7 @@ export type Conflict =
   | 'protection-changed'
   /** unprotectRef: the protection is gone. */
   | 'protection-missing'
-  /** setProjectVisibility / removeProject: no project has the id. */
+  /** setProjectVisibility / setProjectArchived / removeProject: no project has the id. */
   | 'project-missing'
   /** removeProject: the project's unrevoked tokens are not the ones the use case read. */
   | 'project-tokens-changed'
@@ -135,6 +135,11 @@ export interface Store {
   listProjects(): Promise<Project[]>
   /** Change the visibility of the project with this id. */
   setProjectVisibility(projectId: number, visibility: Visibility, audit: AuditNote): Promise<Written<Project, 'project-missing'>>
+  /**
+   * Archive (archived_at = the time of the write) or unarchive (NULL) the
+   * project with this id.
+   */
+  setProjectArchived(projectId: number, archived: boolean, audit: AuditNote): Promise<Written<Project, 'project-missing'>>
   /**
    * Remove the project with this id in one transaction: revoke plan.revoke
    * (audited each), delete every token row bound to it (the schema keeps no

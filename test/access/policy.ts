@@ -244,3 +244,22 @@ t.test('a blank username is refused with its own sentence, whatever the project'
     t.match(BLANK_USERNAME_MESSAGE, /the username must not be blank/)
   }
 })
+
+t.test('an archived project: every push refused with GitLab\'s 403 wording, pulls as before, nothing leaked to others', async t => {
+  const ARCHIVED = 'You are not allowed to push code to an archived project.'
+  const owner: TokenCheck = { kind: 'valid', token: { id: 'tok000000001', target: { kind: 'group', path: 'acme' }, role: 'owner', scopes: ['api'] } }
+  const reader: TokenCheck = { kind: 'valid', token: { id: 'tok000000002', target: { kind: 'project', projectId: 1, path: 'acme/app' }, role: 'reporter', scopes: ['read_repository'] } }
+  const stranger: TokenCheck = { kind: 'valid', token: { id: 'tok000000003', target: { kind: 'group', path: 'other' }, role: 'owner', scopes: ['api'] } }
+  for (const visibility of ['private', 'public'] as const) {
+    const project = { path: 'acme/app', visibility, archivedAt: '2026-06-15T12:00:00.000Z' }
+    const at = (credential: TokenCheck, access: 'read' | 'write'): Decision => decide({ access, projectPath: 'acme/app', project, credential })
+    t.match(at(owner, 'write'), { allow: false, status: 403, message: ARCHIVED, reason: 'project-archived', challenge: false }, `${visibility}: owner push`)
+    t.match(at(reader, 'write'), { allow: false, status: 403, message: ARCHIVED }, `${visibility}: a read-only token is told the same`)
+    t.match(at(owner, 'read'), { allow: true }, `${visibility}: pull allowed`)
+    t.match(at(stranger, 'write'), { allow: false, status: 404 }, `${visibility}: a token that does not cover it learns nothing`)
+    t.match(at({ kind: 'none' }, 'write'), { allow: false, status: 401 }, `${visibility}: anonymous push still asks for credentials`)
+    t.match(at({ kind: 'refused', reason: 'revoked' }, 'write'), { allow: false, status: 401 })
+  }
+  t.match(decide({ access: 'read', projectPath: 'acme/app', project: { path: 'acme/app', visibility: 'public', archivedAt: '2026-06-15T12:00:00.000Z' }, credential: { kind: 'none' } }), { allow: true }, 'anonymous pull of a public archived project')
+  t.match(decide({ access: 'write', projectPath: 'acme/app', project: { path: 'acme/app', visibility: 'private', archivedAt: null }, credential: owner }), { allow: true }, 'not archived: push allowed')
+})

@@ -35,7 +35,7 @@ t.test('bash: valid, and completes commands, subcommands and options from the re
   }
   t.same(complete('tok'), ['token'], 'gitward tok<TAB>')
   t.same(complete('token', ''), ['create', 'list', 'show', 'revoke', 'rotate'], 'gitward token <TAB>')
-  t.same(complete('repo', ''), ['create', 'list', 'set', 'remove'])
+  t.same(complete('repo', ''), ['create', 'list', 'set', 'archive', 'unarchive', 'remove'], 'archive and unarchive appear with no change to the generator')
   t.same(complete('group', ''), ['list', 'show', 'set'])
   t.same(complete('c'), ['completion'])
   t.same(complete('--db', 'x.db', 'token', 'r'), ['revoke', 'rotate'], 'a global option and its value are skipped')

@@ -128,3 +128,26 @@ t.test('token revoke --json and unprotect --json', async t => {
   )
   t.match(rule, { kind: 'tag', pattern: 'v*', project: 'acme/app', create: 'maintainer' })
 })
+
+t.test('repo archive / unarchive: audited, repeated says it already was, --json, bad input', async t => {
+  const dir = await initializedDir(t)
+  const db = path.join(dir, 'gitward.db')
+  await ok(dir, ['repo', 'create', 'acme/app'])
+  const a = await ok(dir, ['repo', 'archive', 'acme/app'])
+  t.equal(a.stdout, 'Archived the project acme/app: clones and fetches still work, pushes are refused.\n')
+  const before = counts(db)
+  t.equal((await ok(dir, ['repo', 'archive', 'acme/app'])).stdout, 'Project acme/app already was archived; nothing changed.\n')
+  t.same(counts(db), before, 'nothing written')
+  const list = JSON.parse((await ok(dir, ['repo', 'list', '--json'])).stdout) as Array<{ archived_at: string | null }>
+  t.match(list, [{ archived_at: /Z$/ }])
+  const shape = { ...PROJECT, changed: 'boolean' }
+  t.match(checkJson(t, (await ok(dir, ['repo', 'unarchive', 'acme/app', '--json'])).stdout, shape, 'repo unarchive'), { archived_at: null, changed: true })
+  t.equal((await ok(dir, ['repo', 'unarchive', 'acme/app'])).stdout, 'Project acme/app was not archived; nothing changed.\n')
+  t.match(checkJson(t, (await ok(dir, ['repo', 'archive', 'acme/app', '--json'])).stdout, shape, 'repo archive'), { archived_at: /Z$/, changed: true })
+  t.same(auditActions(db), ['project.created', 'project.archived', 'project.unarchived', 'project.archived'])
+  const after = counts(db)
+  assertOneSentence(t, await gitward(dir, ['repo', 'archive', 'acme/nope']), 1, /no project "acme\/nope" is registered/, 'unknown')
+  assertOneSentence(t, await gitward(dir, ['repo', 'unarchive', '../x']), 1, /is not a valid project path/, 'bad path')
+  assertOneSentence(t, await gitward(dir, ['repo', 'archive']), 2, /missing required argument 'path'/, 'no path')
+  t.same(counts(db), after)
+})

@@ -1,8 +1,9 @@
-// gitward repo create | list | set | remove
+// gitward repo create | list | set | archive | unarchive | remove
 import type { Command } from 'commander'
 import { checkCreateProject } from '../../admin/create-project.js'
 import { checkSetVisibility } from '../../admin/project-visibility.js'
 import { checkRemoveProject } from '../../admin/remove-project.js'
+import { checkArchiveProject } from '../../admin/archive-project.js'
 import { describeDefaultBranchProtection } from '../../access/ref-rules.js'
 import { DEFAULT_BRANCH_PROTECTIONS } from '../../model/protection.js'
 import { VISIBILITIES } from '../../model/visibility.js'
@@ -90,6 +91,37 @@ export function registerRepoCommands(program: Command, ctx: CliContext): void {
         )
       })
     })
+
+  for (const archived of [true, false]) {
+    const verb = archived ? 'archive' : 'unarchive'
+    repo
+      .command(verb)
+      .description(
+        archived
+          ? 'archive a project: clones and fetches still work, every push is refused ("You are not allowed to push code to an archived project.")'
+          : 'unarchive a project: pushes are accepted again',
+      )
+      .argument('<path>', 'project path, such as acme/app')
+      .option('--json', 'print the project as one JSON object')
+      .addHelpText('after', `\nExample:\n  $ gitward repo ${verb} acme/old${archived ? ' --reason "replaced by acme/new"' : ''}\n`)
+      .action(async (rawPath: string, opts: { json?: boolean }, command: Command) => {
+        const path = checkArchiveProject(rawPath)
+        await ctx.withAdmin(command, async admin => {
+          const { project, changed } = await admin.setProjectArchived({ path, archived }, ctx.actor())
+          if (opts.json === true) {
+            ctx.printJson({ ...projectView(project), changed })
+            return
+          }
+          ctx.io.stdout(
+            !changed
+              ? `Project ${project.path} ${archived ? 'already was archived' : 'was not archived'}; nothing changed.\n`
+              : archived
+                ? `Archived the project ${project.path}: clones and fetches still work, pushes are refused.\n`
+                : `Unarchived the project ${project.path}: pushes are accepted again.\n`,
+          )
+        })
+      })
+  }
 
   repo
     .command('remove')

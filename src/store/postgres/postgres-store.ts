@@ -356,6 +356,18 @@ export class PostgresStore implements Store {
     })
   }
 
+  async setProjectArchived(projectId: number, archived: boolean, audit: AuditNote): Promise<Written<Project, 'project-missing'>> {
+    return this.#write(async db => {
+      const rows = await this.#query<ProjectRow>(db, null, `UPDATE projects SET archived_at = $2 WHERE id = $1 RETURNING ${PROJECT_COLUMNS}`, [
+        projectId,
+        archived ? this.#now() : null,
+      ])
+      if (rows[0] === undefined) return conflict('project-missing')
+      await this.#audit(db, audit)
+      return ok(projectFromRow(rows[0]))
+    })
+  }
+
   async removeProject(
     projectId: number,
     plan: ProjectRemovalPlan,

@@ -404,4 +404,19 @@ export function runStoreContract(t: Test, fixture: StoreFixture): void {
     t.not(again.id, app.id)
     t.same(await store.listTokens({ project: 'acme/app', includeRevoked: true }), [])
   })
+
+  t.test('project archive: archived_at is the time of the write, cleared by unarchive; found by the hot path', async t => {
+    const { store, clock } = await open(t)
+    const app = await addProject(store, 'acme/app')
+    t.equal(app.archivedAt, null)
+    clock.advance(1000)
+    const archived = written(await store.setProjectArchived(app.id, true, note('project.archived', 'acme/app')))
+    t.same(archived, { ...app, archivedAt: '2026-06-15T12:00:01.000Z' })
+    t.same(await store.findProject('acme/app'), archived)
+    t.same((await store.findTokenAndProject('nonexistent00', 'acme/app')).project, archived)
+    const back = written(await store.setProjectArchived(app.id, false, note('project.unarchived', 'acme/app')))
+    t.same(back, app)
+    t.same(await store.setProjectArchived(app.id + 1000, true, note('project.archived')), { ok: false, conflict: 'project-missing' })
+    t.same((await store.listAudit()).map(e => e.action), ['project.created', 'project.archived', 'project.unarchived'])
+  })
 }
