@@ -13,7 +13,11 @@ export function canonicalAddress(text: string): string | null {
   // Node's strict syntax first: ipaddr.js alone would also read the legacy
   // forms `127.1` and `0177.0.0.1` (octal), which no socket ever reports and
   // which would make a configured entry mean something unexpected.
-  if (isIP(text) === 0) return null
+  const version = isIP(text)
+  if (version === 0) return null
+  // Node's IPv4 syntax is already the one spelling (four decimal numbers,
+  // no leading zeros): every request's peer skips the parse below.
+  if (version === 4) return text
   // ipaddr.process turns ::ffff:a.b.c.d into a.b.c.d; toString() is the
   // compressed RFC 5952 form Node uses for socket addresses.
   const address = ipaddr.process(text)

@@ -63,3 +63,12 @@ t.test('AddressRanges matches addresses and ranges of the same family', async t 
   t.equal(new AddressRanges([]).has('10.0.0.1'), false)
   t.throws(() => new AddressRanges(['nope']))
 })
+
+t.test('canonicalAddress: an IPv4 address Node accepts is returned as ipaddr.js would spell it', async t => {
+  const { default: ipaddr } = await import('ipaddr.js')
+  for (const a of ['0.0.0.0', '1.2.3.4', '10.0.0.1', '127.0.0.1', '192.168.100.200', '255.255.255.255', '100.64.9.99']) {
+    t.equal(canonicalAddress(a), ipaddr.process(a).toString(), a)
+  }
+  for (const bad of ['01.2.3.4', '1.2.3', '127.1', '256.0.0.1', '1.2.3.4 ']) t.equal(canonicalAddress(bad), null, JSON.stringify(bad))
+})
+
