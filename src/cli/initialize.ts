@@ -23,15 +23,29 @@ export interface InitializeOptions {
   busyTimeoutMs: number
 }
 
-/** Creates what is missing; returns one sentence per thing, created or already there. */
-export async function initialize(o: InitializeOptions): Promise<string[]> {
+/** What initialize found or made: one sentence per thing, and the facts for --json. */
+export interface Initialized {
+  said: string[]
+  /** `file`: the SQLite file (null for PostgreSQL); `created`: false when it existed (always false for PostgreSQL). */
+  database: { engine: 'sqlite' | 'postgres'; file: string | null; created: boolean }
+  /** null when no repositories root is used (an external upstream). */
+  repositories: { dir: string; created: boolean } | null
+}
+
+/** Creates what is missing; says what was created or already there. */
+export async function initialize(o: InitializeOptions): Promise<Initialized> {
   const said: string[] = []
+  let database: Initialized['database']
   if (isPostgresUrl(o.db)) {
     said.push('The PostgreSQL database is ready (its schema is applied on open).')
+    database = { engine: 'postgres', file: null, created: false }
   } else {
     const file = resolve(o.db)
-    said.push(existsSync(file) ? `The database ${file} already exists; its schema is up to date.` : `Created the database ${file}.`)
+    const existed = existsSync(file)
+    said.push(existed ? `The database ${file} already exists; its schema is up to date.` : `Created the database ${file}.`)
+    database = { engine: 'sqlite', file, created: !existed }
   }
+  let repositories: Initialized['repositories'] = null
   const store = await o.openStore({ file: o.db, clock: o.clock, busyTimeoutMs: o.busyTimeoutMs, ...(o.logger === undefined ? {} : { logger: o.logger }) })
   await store.close()
   if (o.repos !== null) {
@@ -47,6 +61,7 @@ export async function initialize(o: InitializeOptions): Promise<string[]> {
       )
     }
     said.push(existed ? `The repositories root ${root} already exists.` : `Created the repositories root ${root}.`)
+    repositories = { dir: root, created: !existed }
   }
-  return said
+  return { said, database, repositories }
 }

@@ -151,3 +151,13 @@ t.test('repo archive / unarchive: audited, repeated says it already was, --json,
   assertOneSentence(t, await gitward(dir, ['repo', 'archive']), 2, /missing required argument 'path'/, 'no path')
   t.same(counts(db), after)
 })
+
+t.test('init --json', async t => {
+  const dir = t.testdir({ home: {} })
+  const shape = { database: { engine: 'string', file: 'string|null', created: 'boolean' }, repositories: { dir: 'string', created: 'boolean' } }
+  const first = await gitward(dir, ['init', '--json'])
+  t.equal(first.code, 0, first.stderr)
+  t.match(checkJson(t, first.stdout, shape, 'init'), { database: { engine: 'sqlite', file: /gitward\.db$/, created: true }, repositories: { dir: /repos$/, created: true } })
+  const again = await gitward(dir, ['init', '--json'])
+  t.match(checkJson(t, again.stdout, shape, 'init again'), { database: { created: false }, repositories: { created: false } })
+})

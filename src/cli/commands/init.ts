@@ -8,16 +8,21 @@ export const registerInitCommand: CommandRegistrar = (program, ctx) => {
   program
     .command('init')
     .description('create the database and the repositories root (nothing else creates a database, except serve --init)')
+    .option('--json', 'print what was created or found as one JSON object')
     .addHelpText('after', '\nExamples:\n  $ gitward init\n  $ gitward --db /var/lib/gitward/gitward.db --repos /srv/git init\n')
-    .action(async (_opts: unknown, command: Command) => {
+    .action(async (opts: { json?: boolean }, command: Command) => {
       const config = ctx.config(command)
-      const said = await initialize({
+      const done = await initialize({
         db: config.db,
         repos: config.repos,
         clock: ctx.deps.clock,
         openStore: ctx.deps.openStore,
         busyTimeoutMs: CLI_BUSY_TIMEOUT_MS,
       })
-      ctx.io.stdout(said.join('\n') + '\n')
+      if (opts.json === true) {
+        ctx.printJson({ database: done.database, repositories: done.repositories })
+        return
+      }
+      ctx.io.stdout(done.said.join('\n') + '\n')
     })
 }
