@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js'
 import type { Actor, AuditEntry } from '../model/audit.js'
 import type { Project } from '../model/project.js'
 import type { ProtectedRef } from '../model/protection.js'
-import type { TokenRecord } from '../model/token.js'
+import type { TokenDetails, TokenRecord } from '../model/token.js'
 import type { RunGit } from '../repo/run-git.js'
 import type { Store } from '../store/store.js'
 import { createProject, type CreatedProject, type CreateProjectRequest } from './create-project.js'
@@ -20,12 +20,13 @@ import { listGroups, showGroup, type GroupDetails, type GroupSummary } from './g
 import { setProjectVisibility, type SetVisibilityRequest, type VisibilityChange } from './project-visibility.js'
 import { setProjectArchived, type ArchiveChange } from './archive-project.js'
 import { removeProject, type RemovedProject, type RemoveProjectRequest } from './remove-project.js'
-import { listTokens, type ListTokensRequest } from './list-tokens.js'
+import { listTokens, withAddresses, type ListTokensRequest } from './list-tokens.js'
 import { mintToken, type Minted, type MintRequest } from './mint-token.js'
 import { listProtections, protectRef, unprotectRef, type ProtectionListing, type ProtectRequest, type RefKind } from './protect-ref.js'
 import { revokeToken } from './revoke-token.js'
 import { rotateToken, type RotateRequest } from './rotate-token.js'
 import { requirePath } from './target-path.js'
+import { tokenExpiryReport, type TokenExpiryReport } from './token-report.js'
 
 export interface AdminDeps {
   store: Store
@@ -55,8 +56,11 @@ export interface Admin {
   /** Whether any registered project lies under `group` (at a segment boundary). */
   hasProjectsUnder(group: string): Promise<boolean>
   mintToken(request: MintRequest, actor: Actor): Promise<Minted>
-  listTokens(request: ListTokensRequest): Promise<TokenRecord[]>
-  showToken(id: string): Promise<TokenRecord>
+  /** With each token's recent client addresses. */
+  listTokens(request: ListTokensRequest): Promise<TokenDetails[]>
+  showToken(id: string): Promise<TokenDetails>
+  /** Active tokens expiring within `withinDays` days, and those that never expire. */
+  reportTokenExpiry(request: { withinDays: number }): Promise<TokenExpiryReport>
   revokeToken(id: string, actor: Actor): Promise<TokenRecord>
   rotateToken(request: RotateRequest, actor: Actor): Promise<Minted>
   setProjectTokenCreation(request: ProjectTokenCreationRequest, actor: Actor): Promise<GroupSettingsChange>
@@ -104,7 +108,12 @@ export function createAdmin(deps: AdminDeps): Admin {
     },
     mintToken: (request, actor) => mintToken(mintDeps(), request, actor),
     listTokens: request => listTokens({ store, clock: deps.clock }, request),
-    showToken: id => requireToken(store, id),
+    showToken: async id => {
+      const [details] = await withAddresses(store, [await requireToken(store, id)])
+      if (details === undefined) throw new Error('a token just read has no details')
+      return details
+    },
+    reportTokenExpiry: request => tokenExpiryReport({ store, clock: deps.clock }, request),
     revokeToken: (id, actor) => revokeToken({ store }, { id }, actor),
     rotateToken: (request, actor) => rotateToken(mintDeps(), request, actor),
     setProjectTokenCreation: (request, actor) => setProjectTokenCreation({ store }, request, actor),

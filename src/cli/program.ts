@@ -14,6 +14,7 @@ import { registerDoctorCommand } from './commands/doctor.js'
 import { registerBackupCommand } from './commands/backup.js'
 import { registerProtectCommands } from './commands/protect.js'
 import { registerCompletionCommand } from './commands/completion.js'
+import { registerReportCommands } from './commands/report.js'
 
 export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerInitCommand,
@@ -22,6 +23,7 @@ export const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerGroupCommands,
   registerProtectCommands,
   registerAuditCommand,
+  registerReportCommands,
   registerMigrateStoreCommand,
   registerServeCommand,
   registerDoctorCommand,

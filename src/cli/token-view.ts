@@ -2,7 +2,7 @@
 // what the tables show. Built field by field (never by spreading the record),
 // so the hash can never slip into output.
 import { isExpired } from '../model/dates.js'
-import type { TokenRecord } from '../model/token.js'
+import type { TokenDetails, TokenRecord } from '../model/token.js'
 
 export type TokenState = 'active' | 'expired' | 'revoked'
 
@@ -23,6 +23,8 @@ export interface TokenView {
   expires_at: string | null
   created_at: string
   last_used_at: string | null
+  /** The last few distinct client addresses, most recent first (empty for a token just minted). */
+  recent_addresses: Array<{ address: string; last_seen_at: string }>
   revoked_at: string | null
   rotated_from: string | null
   state: TokenState
@@ -30,7 +32,7 @@ export interface TokenView {
   refs?: string[]
 }
 
-export function tokenView(token: TokenRecord, nowMs: number): TokenView {
+export function tokenView(token: TokenRecord | TokenDetails, nowMs: number): TokenView {
   const target = token.target.kind === 'project' ? { project: token.target.path } : { group: token.target.path }
   return {
     id: token.id,
@@ -42,6 +44,7 @@ export function tokenView(token: TokenRecord, nowMs: number): TokenView {
     expires_at: token.expiresAt,
     created_at: token.createdAt,
     last_used_at: token.lastUsedAt,
+    recent_addresses: 'recentAddresses' in token ? token.recentAddresses.map(a => ({ address: a.address, last_seen_at: a.lastSeenAt })) : [],
     revoked_at: token.revokedAt,
     rotated_from: token.rotatedFrom,
     state: tokenState(token, nowMs),

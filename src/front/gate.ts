@@ -288,7 +288,7 @@ export function createGate(o: GateOptions): Gate {
             facts.decision = `deny:${check.reason}`
             return { kind: 'refused' }
           case 'valid':
-            o.lastUsed.note(check.token.id)
+            o.lastUsed.note(check.token.id, facts.client)
             return { kind: 'valid', tokenId: check.token.id }
           default:
             return assertNever(check, 'token check')
@@ -370,7 +370,7 @@ export function createGate(o: GateOptions): Gate {
     }
     res.once('close', releaseSlot)
     facts.decision = 'allow'
-    if (decision.identity !== null) o.lastUsed.note(decision.identity.tokenId)
+    if (decision.identity !== null) o.lastUsed.note(decision.identity.tokenId, facts.client)
     if (o.isClosing()) res.setHeader('Connection', 'close')
 
     const headers = upstreamHeaders({

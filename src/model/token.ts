@@ -33,6 +33,22 @@ export interface TokenRecord {
   refRules: string[] | null
 }
 
+/** One client address a token was used from, and when last. */
+export interface TokenAddress {
+  /** Canonical address (src/net/), after trusted-proxy resolution. */
+  address: string
+  lastSeenAt: Timestamp
+}
+
+/** How many distinct client addresses are kept per token (GitLab shows five). */
+export const RECENT_ADDRESSES_KEPT = 5
+
+/** A token with what is known about its use, for administrators (token show, list, the API). */
+export interface TokenDetails extends TokenRecord {
+  /** The last RECENT_ADDRESSES_KEPT distinct client addresses, most recent first. */
+  recentAddresses: TokenAddress[]
+}
+
 /** A token about to be stored: validated by src/admin, hashed, not yet dated. */
 export interface NewToken {
   id: string

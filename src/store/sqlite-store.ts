@@ -17,7 +17,7 @@ import type { AuditEntry, AuditNote } from '../model/audit.js'
 import { timestamp, type Timestamp } from '../model/dates.js'
 import type { GroupSettings, Project, ProjectTokenCreation } from '../model/project.js'
 import type { DefaultBranchProtection, NewProtectedRef, ProtectedRef, RefKind, RuleOwner } from '../model/protection.js'
-import type { NewToken, TokenRecord } from '../model/token.js'
+import type { NewToken, TokenAddress, TokenRecord } from '../model/token.js'
 import type { Visibility } from '../model/visibility.js'
 import { openDatabase } from './open-database.js'
 import { planStillHolds } from './removal-plan.js'
@@ -27,8 +27,9 @@ import { SqliteGroups } from './sqlite-groups.js'
 import { FIND_PROJECT_SQL, SqliteProjects } from './sqlite-projects.js'
 import { sameProtection } from './protected-ref-row.js'
 import { FIND_REF_RULES_SQL, SqliteProtections } from './sqlite-protections.js'
+import { SqliteTokenAddresses } from './sqlite-token-addresses.js'
 import { FIND_TOKEN_SQL, SqliteTokens } from './sqlite-tokens.js'
-import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from './store.js'
+import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenUse, TokenWriteConditions, Written } from './store.js'
 
 export interface SqliteStoreOptions {
   file: string
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
   readonly #clock: Clock
   readonly #logger: Logger
   readonly #tokens: SqliteTokens
+  readonly #addresses: SqliteTokenAddresses
   readonly #projects: SqliteProjects
   readonly #groups: SqliteGroups
   readonly #audit: SqliteAudit
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
     this.#logger = options.logger ?? silentLogger
     // Prepared once; the hot path never compiles SQL.
     this.#tokens = guarded(this.file, () => new SqliteTokens(db))
+    this.#addresses = guarded(this.file, () => new SqliteTokenAddresses(db))
     this.#projects = guarded(this.file, () => new SqliteProjects(db))
     this.#groups = guarded(this.file, () => new SqliteGroups(db))
     this.#audit = guarded(this.file, () => new SqliteAudit(db))
@@ -101,7 +104,7 @@ export class SqliteStore implements Store {
     return this.#read(() => ({ token: this.#tokens.find(id), project: this.#projects.find(projectPath) }))
   }
 
-  async recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void> {
+  async recordTokenUse(uses: ReadonlyArray<TokenUse>): Promise<void> {
     if (uses.length === 0) return
     // Never wait for a lock here: better-sqlite3 waits on the event loop, and
     // this write runs beside streaming clones. A busy database just means the
@@ -111,7 +114,14 @@ export class SqliteStore implements Store {
     let changed = 0
     try {
       this.#write(() => {
-        for (const use of uses) changed += this.#tokens.touch(use.id, use.at)
+        const seenFrom = new Set<string>()
+        for (const use of uses) {
+          changed += this.#tokens.touch(use.id, use.at)
+          if (use.address === undefined) continue
+          this.#addresses.seen(use.id, use.address, use.at)
+          seenFrom.add(use.id)
+        }
+        for (const id of seenFrom) this.#addresses.trim(id)
       })
     } finally {
       this.#db.pragma(`busy_timeout = ${busyTimeout}`)
@@ -198,6 +208,17 @@ export class SqliteStore implements Store {
 
   async listTokens(filter: TokenFilter): Promise<TokenRecord[]> {
     return this.#read(() => this.#tokens.list(filter))
+  }
+
+  async listTokenAddresses(ids: readonly string[]): Promise<Map<string, TokenAddress[]>> {
+    return this.#read(() => {
+      const out = new Map<string, TokenAddress[]>()
+      for (const id of new Set(ids)) {
+        const kept = this.#addresses.forToken(id)
+        if (kept.length > 0) out.set(id, kept)
+      }
+      return out
+    })
   }
 
   async revokeToken(id: string, audit: AuditNote): Promise<Written<TokenRecord, 'token-missing' | 'token-revoked'>> {

@@ -27,7 +27,7 @@ import type { AuditEntry, AuditNote } from '../model/audit.js'
 import type { Timestamp } from '../model/dates.js'
 import type { GroupSettings, Project, ProjectTokenCreation } from '../model/project.js'
 import type { DefaultBranchProtection, NewProtectedRef, ProtectedRef, RefKind, RuleOwner } from '../model/protection.js'
-import type { NewToken, TokenRecord } from '../model/token.js'
+import type { NewToken, TokenAddress, TokenRecord } from '../model/token.js'
 import type { Visibility } from '../model/visibility.js'
 
 /** What Store.findTokenAndProject read. */
@@ -101,6 +101,14 @@ export interface ProjectRemoval {
   deletedProtections: number
 }
 
+/** One use of a token, as the last-used recorder batches them. */
+export interface TokenUse {
+  id: string
+  at: Timestamp
+  /** The client address it came from; omitted = not recorded. */
+  address?: string
+}
+
 export interface Store {
   // ---- hot path (the server) -------------------------------------------
   /** One primary-key lookup. Resolves undefined for an unknown id. */
@@ -114,8 +122,14 @@ export interface Store {
    * visit whatever the engine. Either part may be undefined.
    */
   findTokenAndProject(id: string, projectPath: string): Promise<TokenAndProject>
-  /** Batched last-used writes, one transaction; called off the request path. */
-  recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void>
+  /**
+   * Batched last-used writes, one transaction; called off the request path.
+   * last_used_at only moves forward; each use with an address upserts that
+   * address's last_seen_at, and a token keeps only its RECENT_ADDRESSES_KEPT
+   * most recent addresses (older ones are deleted in the same transaction).
+   * Unknown ids are ignored.
+   */
+  recordTokenUse(uses: ReadonlyArray<TokenUse>): Promise<void>
   /** Cheap read proving the database answers (health checks). */
   ping(): Promise<void>
   /**
@@ -158,6 +172,8 @@ export interface Store {
     conditions?: TokenWriteConditions,
   ): Promise<Written<TokenRecord, 'token-id-taken' | 'project-token-creation-disabled'>>
   listTokens(filter: TokenFilter): Promise<TokenRecord[]>
+  /** The kept client addresses of each token in `ids`, most recent first; a token with none is absent. */
+  listTokenAddresses(ids: readonly string[]): Promise<Map<string, TokenAddress[]>>
   /** Revoke `id` if it exists and is not revoked yet. */
   revokeToken(id: string, audit: AuditNote): Promise<Written<TokenRecord, 'token-missing' | 'token-revoked'>>
   /**

@@ -65,7 +65,7 @@ t.test('token create --refs: shown by list and show, kept by rotate', async t =>
   const show = await gitward(dir, ['token', 'show', minted.id])
   t.match(show.stdout, /^refs:\s+refs\/tags\/v\*,refs\/heads\/ci\/\*$/m)
   const list = await gitward(dir, ['token', 'list'])
-  t.match(list.stdout, /rel .* refs\/tags\/v\*,refs\/heads\/ci\/\*\n/)
+  t.match(list.stdout, /rel .* refs\/tags\/v\*,refs\/heads\/ci\/\* +-\n/)
   const rotated = await gitward(dir, ['token', 'rotate', minted.id, '--json'])
   t.equal(rotated.code, 0, rotated.stderr)
   t.same((JSON.parse(rotated.stdout) as { refs: string[] }).refs, ['refs/tags/v*', 'refs/heads/ci/*'])

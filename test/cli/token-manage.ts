@@ -31,13 +31,13 @@ t.test('list, show, revoke, rotate, and no secret in any of their output', async
     ['token', 'show', b.id, '--json'],
   ])
   t.equal(list!.code, 0)
-  t.match(list!.stdout, /^ID\s+NAME\s+TARGET\s+ROLE\s+SCOPES\s+EXPIRES\s+LAST USED\s+STATE\s+REFS\n/)
+  t.match(list!.stdout, /^ID\s+NAME\s+TARGET\s+ROLE\s+SCOPES\s+EXPIRES\s+LAST USED\s+STATE\s+REFS\s+ADDRESSES\n/)
   t.match(list!.stdout, new RegExp(`${a.id}\\s+a\\s+project acme/app\\s+maintainer\\s+read_repository\\s+${day(10)}\\s+never\\s+active`))
   const group = JSON.parse(groupJson!.stdout) as Array<Record<string, unknown>>
   t.same(group.map(x => x['name']), ['a', 'b'], 'acme-evil is not under acme')
   t.same(
     Object.keys(group[1]!).sort(),
-    ['created_at', 'description', 'expires_at', 'group', 'id', 'last_used_at', 'name', 'revoked_at', 'role', 'rotated_from', 'scopes', 'state'],
+    ['created_at', 'description', 'expires_at', 'group', 'id', 'last_used_at', 'name', 'recent_addresses', 'revoked_at', 'role', 'rotated_from', 'scopes', 'state'],
   )
   // "Who can reach acme/app": its own token, then the group token of acme (not acme-evil's).
   t.same((JSON.parse(projectJson!.stdout) as Array<{ id: string; project?: string; group?: string }>).map(x => [x.id, x.project ?? `group ${x.group}`]), [[a.id, 'acme/app'], [b.id, 'group acme']])
@@ -74,7 +74,7 @@ t.test('list, show, revoke, rotate, and no secret in any of their output', async
   t.equal(everything.length, 5)
   t.equal(everything.find(x => x.id === c.id)?.state, 'revoked')
   t.equal(everything.find(x => x.id === a.id)?.state, 'revoked')
-  t.match(allHuman!.stdout, new RegExp(`${c.id} .*revoked +any\\n`))
+  t.match(allHuman!.stdout, new RegExp(`${c.id} .*revoked +any +-\\n`))
 
   // Threat: no command but create/rotate ever prints a token, a secret or a hash.
   const text = [list, groupJson, projectJson, show, showJson, revoke, active, all, allHuman, audit, auditJson]

@@ -13,6 +13,7 @@ import { checkListTokens } from '../../admin/list-tokens.js'
 import type { Minted, TargetRequest } from '../../admin/mint-token.js'
 import { requirePath } from '../../admin/target-path.js'
 import { requireTokenId } from '../../admin/token-id.js'
+import { requireDays } from '../../admin/duration.js'
 import { requireTokenDescription } from '../../admin/token-description.js'
 import { requireTokenName } from '../../admin/token-name.js'
 import type { TokenRecord } from '../../model/token.js'
@@ -120,32 +121,67 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .addOption(projectOption('tokens that reach this project: its own and those of the groups above it'))
     .addOption(groupOption('only tokens of this group and of everything below it'))
     .option('--all', 'include revoked and expired tokens')
+    .option('--expiring-within <duration>', 'only active tokens that stop working within 30d, 12w, 1y (expiry date at most that many days after today, UTC)')
+    .option('--unused-since <duration>', 'only active tokens not used in the last 90d, 12w, 1y (never used: created that long ago)')
     .option('--json', 'print a JSON array')
-    .addHelpText('after', '\nExamples:\n  $ gitward token list --project acme/app\n  $ gitward token list --group acme --all --json\n')
-    .action(async (opts: TargetOptions & { all?: boolean; json?: boolean }, command: Command) => {
-      const request = checkListTokens({ project: opts.project, group: opts.group, all: opts.all })
-      await ctx.withAdmin(command, async admin => {
-        const tokens = await admin.listTokens(request)
-        const now = ctx.deps.clock.now()
-        if (opts.json === true) {
-          ctx.printJson(tokens.map(t => tokenView(t, now)))
-          return
-        }
-        if (tokens.length === 0) {
-          ctx.io.stdout(opts.all === true ? 'No tokens.\n' : 'No active tokens; add --all to include revoked and expired ones.\n')
-          return
-        }
-        ctx.io.stdout(
-          formatTable(
-            ['ID', 'NAME', 'TARGET', 'ROLE', 'SCOPES', 'EXPIRES', 'LAST USED', 'STATE', 'REFS'],
-            tokens.map(t => {
-              const v = tokenView(t, now)
-              return [v.id, v.name, targetLabel(t), v.role, v.scopes.join(','), v.expires_at ?? 'never', v.last_used_at ?? 'never', v.state, v.refs?.join(',') ?? 'any']
-            }),
-          ),
-        )
-      })
-    })
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ gitward token list --project acme/app\n  $ gitward token list --group acme --all --json\n' +
+        '  $ gitward token list --expiring-within 30d\n  $ gitward token list --unused-since 90d --json\n',
+    )
+    .action(
+      async (
+        opts: TargetOptions & { all?: boolean; expiringWithin?: string; unusedSince?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const request = checkListTokens({
+          project: opts.project,
+          group: opts.group,
+          all: opts.all,
+          expiringWithinDays: opts.expiringWithin === undefined ? undefined : requireDays(opts.expiringWithin, '--expiring-within'),
+          unusedSinceDays: opts.unusedSince === undefined ? undefined : requireDays(opts.unusedSince, '--unused-since'),
+        })
+        const filtered = request.expiringWithinDays !== undefined || request.unusedSinceDays !== undefined
+        await ctx.withAdmin(command, async admin => {
+          const tokens = await admin.listTokens(request)
+          const now = ctx.deps.clock.now()
+          if (opts.json === true) {
+            ctx.printJson(tokens.map(t => tokenView(t, now)))
+            return
+          }
+          if (tokens.length === 0) {
+            ctx.io.stdout(
+              filtered
+                ? 'No active token matches.\n'
+                : opts.all === true
+                  ? 'No tokens.\n'
+                  : 'No active tokens; add --all to include revoked and expired ones.\n',
+            )
+            return
+          }
+          ctx.io.stdout(
+            formatTable(
+              ['ID', 'NAME', 'TARGET', 'ROLE', 'SCOPES', 'EXPIRES', 'LAST USED', 'STATE', 'REFS', 'ADDRESSES'],
+              tokens.map(t => {
+                const v = tokenView(t, now)
+                return [
+                  v.id,
+                  v.name,
+                  targetLabel(t),
+                  v.role,
+                  v.scopes.join(','),
+                  v.expires_at ?? 'never',
+                  v.last_used_at ?? 'never',
+                  v.state,
+                  v.refs?.join(',') ?? 'any',
+                  v.recent_addresses.map(a => a.address).join(',') || '-',
+                ]
+              }),
+            ),
+          )
+        })
+      },
+    )
 
   token
     .command('show')
@@ -175,6 +211,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
             ['expires', v.expires_at ?? 'never'],
             ['created', v.created_at],
             ['last used', v.last_used_at ?? 'never'],
+            ['addresses', v.recent_addresses.length === 0 ? null : v.recent_addresses.map(a => `${a.address} (${a.last_seen_at})`).join(', ')],
             ['revoked', v.revoked_at],
             ['rotated from', v.rotated_from],
           ]),

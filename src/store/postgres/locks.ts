@@ -8,3 +8,9 @@ export const MIGRATION_LOCK = Object.freeze({ classId: 0x67776172, objectId: 1 }
  * with another change. The request path never takes it.
  */
 export const ADMIN_WRITE_LOCK = Object.freeze({ classId: 0x67776172, objectId: 2 })
+/**
+ * Held by the last-used recorder's batch transaction: instances writing the
+ * same tokens' recent addresses take turns. Administrative writes do not
+ * wait for it, nor it for them.
+ */
+export const TOKEN_USE_LOCK = Object.freeze({ classId: 0x67776172, objectId: 3 })

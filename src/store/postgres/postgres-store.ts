@@ -26,16 +26,16 @@ import {
   type RefKind,
   type RuleOwner,
 } from '../../model/protection.js'
-import type { NewToken, TokenRecord } from '../../model/token.js'
+import { RECENT_ADDRESSES_KEPT, type NewToken, type TokenAddress, type TokenRecord } from '../../model/token.js'
 import type { Visibility } from '../../model/visibility.js'
 import { MIGRATIONS, type Migration } from '../migrations.js'
 import { ancestorGroups, protectedRefFromRow, sameProtection, type ProtectedRefRow } from '../protected-ref-row.js'
 import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
-import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenWriteConditions, Written } from '../store.js'
+import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenUse, TokenWriteConditions, Written } from '../store.js'
 import { planStillHolds } from '../removal-plan.js'
 import { createPool, describeServer } from './connection.js'
 import { isConnectionError, translatePostgresError } from './errors.js'
-import { ADMIN_WRITE_LOCK } from './locks.js'
+import { ADMIN_WRITE_LOCK, TOKEN_USE_LOCK } from './locks.js'
 import { migratePostgres } from './migrate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
 import { projectFromRow, type ProjectRow } from '../project-row.js'
@@ -161,8 +161,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Run `fn` in a transaction holding the administrative write lock. */
-  async #write<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  /** Run `fn` in a transaction holding the administrative write lock (or `lock`). */
+  async #write<T>(fn: (client: pg.ClientBase) => Promise<T>, lock: { classId: number; objectId: number } = ADMIN_WRITE_LOCK): Promise<T> {
     if (this.#closed) throw new GitwardError('DB_UNAVAILABLE', `the store for ${this.server} is closed.`)
     let client: pg.PoolClient
     try {
@@ -174,7 +174,7 @@ export class PostgresStore implements Store {
     try {
       await client.query('BEGIN')
       try {
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADMIN_WRITE_LOCK.classId, ADMIN_WRITE_LOCK.objectId])
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lock.classId, lock.objectId])
         const result = await fn(client)
         await client.query('COMMIT')
         return result
@@ -288,20 +288,50 @@ export class PostgresStore implements Store {
     }
   }
 
-  async recordTokenUse(uses: ReadonlyArray<{ id: string; at: Timestamp }>): Promise<void> {
+  async recordTokenUse(uses: ReadonlyArray<TokenUse>): Promise<void> {
     if (uses.length === 0) return
-    // One statement for the whole batch. Only moves forward, so a late batch
-    // (or another instance's) cannot overwrite a newer time.
-    const rows = await this.#query<{ id: string }>(
-      this.#pool,
-      'gitward_record_token_use',
-      `UPDATE tokens SET last_used_at = u.at
-         FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
-        WHERE tokens.id = u.id AND (tokens.last_used_at IS NULL OR tokens.last_used_at < u.at)
-        RETURNING tokens.id`,
-      [uses.map(u => u.id), uses.map(u => u.at)],
-    )
-    this.#logger.debug('recorded token use', { batch: uses.length, changed: rows.length })
+    const seen = uses.filter(u => u.address !== undefined)
+    // One transaction for the batch, under its own lock (never the
+    // administrative one): instances recording the same token's addresses
+    // take turns instead of deadlocking between upsert and trim.
+    const changed = await this.#write(async db => {
+      // Only moves forward, so a late batch (or another instance's) cannot
+      // overwrite a newer time.
+      const rows = await this.#query<{ id: string }>(
+        db,
+        'gitward_record_token_use',
+        `UPDATE tokens SET last_used_at = u.at
+           FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+          WHERE tokens.id = u.id AND (tokens.last_used_at IS NULL OR tokens.last_used_at < u.at)
+          RETURNING tokens.id`,
+        [uses.map(u => u.id), uses.map(u => u.at)],
+      )
+      if (seen.length === 0) return rows.length
+      const ids = [...new Set(seen.map(u => u.id))]
+      // Grouped: one upsert may not touch the same row twice. Unknown ids
+      // are left out by the join.
+      await this.#query(
+        db,
+        'gitward_record_token_addresses',
+        `INSERT INTO token_addresses (token_id, address, last_seen_at)
+         SELECT u.id, u.address, max(u.at) FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(id, address, at)
+           JOIN tokens t ON t.id = u.id
+          GROUP BY u.id, u.address
+         ON CONFLICT (token_id, address) DO UPDATE SET last_seen_at = greatest(token_addresses.last_seen_at, excluded.last_seen_at)`,
+        [seen.map(u => u.id), seen.map(u => u.address), seen.map(u => u.at)],
+      )
+      await this.#query(
+        db,
+        'gitward_trim_token_addresses',
+        `DELETE FROM token_addresses d USING (
+           SELECT token_id, address, row_number() OVER (PARTITION BY token_id ORDER BY last_seen_at DESC, address COLLATE "C") AS n
+             FROM token_addresses WHERE token_id = ANY($1::text[])) r
+          WHERE d.token_id = r.token_id AND d.address = r.address AND r.n > $2`,
+        [ids, RECENT_ADDRESSES_KEPT],
+      )
+      return rows.length
+    }, TOKEN_USE_LOCK)
+    this.#logger.debug('recorded token use', { batch: uses.length, changed })
   }
 
   async ping(): Promise<void> {
@@ -430,6 +460,24 @@ export class PostgresStore implements Store {
       [filter.project ?? null, filter.group ?? null, filter.includeRevoked],
     )
     return rows.map(tokenFromRow)
+  }
+
+  async listTokenAddresses(ids: readonly string[]): Promise<Map<string, TokenAddress[]>> {
+    const out = new Map<string, TokenAddress[]>()
+    if (ids.length === 0) return out
+    const rows = await this.#query<{ token_id: string; address: string; last_seen_at: string }>(
+      this.#pool,
+      null,
+      `SELECT token_id, address, ${iso('last_seen_at')} AS last_seen_at FROM token_addresses
+        WHERE token_id = ANY($1::text[]) ORDER BY token_id, last_seen_at DESC, address COLLATE "C"`,
+      [[...new Set(ids)]],
+    )
+    for (const r of rows) {
+      const list = out.get(r.token_id) ?? []
+      list.push({ address: r.address, lastSeenAt: r.last_seen_at })
+      out.set(r.token_id, list)
+    }
+    return out
   }
 
   async revokeToken(id: string, audit: AuditNote): Promise<Written<TokenRecord, 'token-missing' | 'token-revoked'>> {

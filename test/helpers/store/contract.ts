@@ -181,6 +181,56 @@ export function runStoreContract(t: Test, fixture: StoreFixture): void {
     await store.recordTokenUse([])
   })
 
+  t.test('recordTokenUse: client addresses upserted in the batch, the last 5 distinct kept per token', async t => {
+    const { store } = await open(t)
+    const app = await addProject(store, 'acme/app')
+    const a = await addToken(store, newToken(app))
+    const b = await addToken(store, newToken(app))
+    const at = (s: number) => `2026-06-15T12:00:${String(s).padStart(2, '0')}.000Z`
+    // Seven distinct addresses for a in one batch (one repeated, older first
+    // then newer), one for b, and one for an unknown id.
+    await store.recordTokenUse([
+      { id: a.id, at: at(1), address: '10.0.0.1' },
+      { id: a.id, at: at(2), address: '10.0.0.2' },
+      { id: a.id, at: at(3), address: '10.0.0.3' },
+      { id: a.id, at: at(4), address: '2001:db8::4' },
+      { id: b.id, at: at(4), address: '192.0.2.9' },
+      { id: a.id, at: at(5), address: '10.0.0.5' },
+      { id: a.id, at: at(6), address: '10.0.0.6' },
+      { id: a.id, at: at(7), address: '10.0.0.2' },
+      { id: a.id, at: at(8), address: '10.0.0.8' },
+      { id: 'unknown00000', at: at(9), address: '10.0.0.9' },
+    ])
+    const kept = await store.listTokenAddresses([a.id, b.id, 'unknown00000'])
+    t.same(kept.get(a.id), [
+      { address: '10.0.0.8', lastSeenAt: at(8) },
+      { address: '10.0.0.2', lastSeenAt: at(7) },
+      { address: '10.0.0.6', lastSeenAt: at(6) },
+      { address: '10.0.0.5', lastSeenAt: at(5) },
+      { address: '2001:db8::4', lastSeenAt: at(4) },
+    ], 'the five most recent distinct addresses, newest first; a repeat moves up')
+    t.same(kept.get(b.id), [{ address: '192.0.2.9', lastSeenAt: at(4) }])
+    t.equal(kept.has('unknown00000'), false, 'an unknown id is ignored')
+    t.equal((await store.findToken(a.id))?.lastUsedAt, at(8))
+
+    // A later batch: an older sighting does not move a time back; a new
+    // address pushes the oldest out.
+    await store.recordTokenUse([
+      { id: a.id, at: at(2), address: '10.0.0.8' },
+      { id: a.id, at: at(20), address: '10.0.0.20' },
+      { id: a.id, at: at(21) },
+    ])
+    t.same((await store.listTokenAddresses([a.id])).get(a.id), [
+      { address: '10.0.0.20', lastSeenAt: at(20) },
+      { address: '10.0.0.8', lastSeenAt: at(8) },
+      { address: '10.0.0.2', lastSeenAt: at(7) },
+      { address: '10.0.0.6', lastSeenAt: at(6) },
+      { address: '10.0.0.5', lastSeenAt: at(5) },
+    ])
+    t.equal((await store.findToken(a.id))?.lastUsedAt, at(21), 'a use without an address still moves last_used_at')
+    t.same(await store.listTokenAddresses([]), new Map())
+  })
+
   t.test('audit: stored as given, with the time of the write, oldest first', async t => {
     const { store, clock } = await open(t)
     await store.createProject({ path: 'acme/app', visibility: 'public', defaultBranch: null, defaultBranchProtection: 'none' }, { actor: { user: 'alice' }, action: 'project.created', target: 'acme/app', details: { visibility: 'public' } })
