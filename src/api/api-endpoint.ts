@@ -22,6 +22,7 @@ import { groupJson, projectJson, tokenJson } from './resource-json.js'
 export interface ApiContext {
   authenticate(): Promise<{ kind: 'valid'; tokenId: string } | { kind: 'none' } | { kind: 'refused' } | { kind: 'banned' }>
   decide(decision: string): void
+  route(pattern: string): void
   expectsContinue: boolean
   /** http or https as the client sees it (TLS here, or a trusted proxy's X-Forwarded-Proto). */
   proto: 'http' | 'https'
@@ -56,6 +57,8 @@ interface Route {
   handler: Handler
   /** Reads a request body (POST). */
   body: boolean
+  /** `METHOD /path/:pattern`, for the log line. */
+  key: string
 }
 
 class BadRequest extends Error {}
@@ -81,7 +84,7 @@ export function createApiEndpoint(o: ApiEndpointOptions) {
   const routes = new Map<string, Route>()
   const on = (method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler): void => {
     const key = `${method} ${path}`
-    routes.set(key, { handler, body: method === 'POST' })
+    routes.set(key, { handler, body: method === 'POST', key })
     // The router only matches; the handler is looked up by the route's key.
     router.on(method, path, () => {}, { key })
   }
@@ -161,6 +164,7 @@ export function createApiEndpoint(o: ApiEndpointOptions) {
     const found = method === 'GET' || method === 'POST' || method === 'DELETE' ? router.find(method, path) : null
     const route = found === null ? undefined : routes.get(String((found.store as { key?: string } | undefined)?.key ?? ''))
     if (found === null || route === undefined) return answer(404, { message: '404 Not Found' }, 'deny:api-route')
+    context.route(route.key)
 
     const auth = await context.authenticate()
     switch (auth.kind) {

@@ -90,6 +90,8 @@ export interface ApiRequestContext {
   authenticate(): Promise<ApiAuthentication>
   /** The decision for the request's log line and metrics (allow, deny:<reason>). */
   decide(decision: string): void
+  /** The matched route's pattern (`POST /api/v4/projects/:id/access_tokens`) for the log line: bounded, never the client's path. */
+  route(pattern: string): void
   expectsContinue: boolean
   /** http or https as the client sees it: TLS here, or a trusted proxy's X-Forwarded-Proto. */
   proto: 'http' | 'https'
@@ -139,6 +141,8 @@ interface RequestFacts {
   tokenId?: string
   /** Fires when the client goes away before its answer is complete. */
   gone: AbortController
+  /** An API request's route pattern. */
+  route?: string
 }
 
 /** The reason a waiting token check is dropped: its client has left. */
@@ -173,6 +177,7 @@ export function createGate(o: GateOptions): Gate {
       method: req.method,
       project: facts.project,
       service: facts.service,
+      route: facts.route,
       decision: facts.decision,
       status,
       completed: res.writableFinished,
@@ -272,6 +277,9 @@ export function createGate(o: GateOptions): Gate {
       proto: o.tls || (req.headers['x-forwarded-proto'] === 'https' && trusted.has(normalizePeer(req.socket.remoteAddress ?? ''))) ? 'https' : 'http',
       decide: decision => {
         facts.decision = decision
+      },
+      route: pattern => {
+        facts.route = pattern
       },
       authenticate: async () => {
         const checked = await checkCredentials(parseApiCredentials(req.headers, req.rawHeaders, { maxLength: o.maxAuthorizationBytes }), facts, undefined)

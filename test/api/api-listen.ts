@@ -28,3 +28,14 @@ t.test('api_listen: the API there only; the public listener serves git and answe
   t.equal((await request(infoRefsUrl(h.url, 'acme/app', 'git-upload-pack'), { token: tok.token })).status, 200, 'git on the public listener')
   t.equal((await request(infoRefsUrl(apiUrl!, 'acme/app', 'git-upload-pack'), { token: tok.token })).status, 404, 'no git on the API listener')
 })
+
+t.test('metrics count API requests under service="api"', async t => {
+  const h = await startGitward(t, { config: { metrics_allow: '127.0.0.1' } })
+  await h.createProject('acme/app')
+  const tok = await h.mint({ project: 'acme/app', scopes: ['read_api'] })
+  t.equal((await curl(h.url, 'GET', SELF, { token: tok.token })).status, 200)
+  t.equal((await curl(h.url, 'GET', SELF)).status, 401)
+  const page = await request(`${h.url}/-/metrics`)
+  t.match(page.body, /gitward_requests_total\{service="api",decision="allow",status_class="2xx"\} 1/)
+  t.match(page.body, /gitward_requests_total\{service="api",decision="deny:no-credentials",status_class="4xx"\} 1/)
+})
