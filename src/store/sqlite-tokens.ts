@@ -1,11 +1,11 @@
 // The tokens table: every statement that reads or writes it, prepared once.
 // Plain persistence: no rule is decided here (src/admin/ owns them); the
-// row reader only refuses values gitward does not know (sqlite-token-row.ts).
+// row reader only refuses values gitward does not know (token-row.ts).
 import type Database from 'better-sqlite3'
 import type { Timestamp } from '../model/dates.js'
 import type { NewToken, TokenRecord } from '../model/token.js'
 import { sqliteCode } from './sqlite-errors.js'
-import { formatRefRules, formatScopes, TOKEN_COLUMNS, tokenFromRow, type TokenRow } from './sqlite-token-row.js'
+import { formatRefRules, formatScopes, TOKEN_COLUMNS, tokenFromRow, type TokenRow } from './token-row.js'
 import type { TokenFilter } from './store.js'
 
 /** The verifier's per-request query: a primary-key lookup joined to the project by its primary key. */

@@ -30,7 +30,7 @@ import { RECENT_ADDRESSES_KEPT, type NewToken, type TokenAddress, type TokenReco
 import type { Visibility } from '../../model/visibility.js'
 import { MIGRATIONS, type Migration } from '../migrations.js'
 import { ancestorGroups, protectedRefFromRow, sameProtection, type ProtectedRefRow } from '../protected-ref-row.js'
-import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../sqlite-token-row.js'
+import { formatRefRules, formatScopes, tokenFromRow, type TokenRow } from '../token-row.js'
 import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenUse, TokenWriteConditions, Written } from '../store.js'
 import { planStillHolds } from '../removal-plan.js'
 import { createPool, describeServer } from './connection.js'

@@ -1,4 +1,4 @@
-// Conversion between the tokens table and TokenRecord. Values read back are
+// Conversion between the tokens table and TokenRecord, shared by both engines. Values read back are
 // checked against the closed sets of roles and scopes: a row that does not
 // fit (edited by hand, written by a broken build) fails closed instead of
 // granting an access level gitward does not know. An expiry date that is
