@@ -12,7 +12,8 @@ import { isExpired } from '../model/dates.js'
 import type { Project } from '../model/project.js'
 import type { Role } from '../model/role.js'
 import type { TokenRecord } from '../model/token.js'
-import type { Store } from '../store/store.js'
+import type { Store, TokenFilter } from '../store/store.js'
+import { botUserNumbers } from './bot-user.js'
 import {
   defaultMintExpiry,
   defaultRotationExpiry,
@@ -63,6 +64,8 @@ export interface DelegatedAdmin {
   project(callerId: string, ref: string): Promise<Project>
   group(callerId: string, ref: string): Promise<{ path: string; number: number }>
   listTokens(callerId: string, target: TargetRef, state?: TokenState): Promise<TokenRecord[]>
+  /** Each token's bot user number: the first token of its rotation chain (bot-user.ts). */
+  botUsers(tokens: readonly TokenRecord[]): Promise<Map<string, number>>
   showToken(callerId: string, target: TargetRef | null, token: TokenRef): Promise<TokenRecord>
   mintToken(callerId: string, target: TargetRef, request: MintByToken): Promise<Minted>
   /** `target` null: the self endpoints (/personal_access_tokens/self). */
@@ -142,6 +145,20 @@ export function createDelegatedAdmin(deps: DelegatedDeps): DelegatedAdmin {
     return tokens.filter(t => sameTarget(t, target)).sort((a, b) => a.number - b.number)
   }
 
+  async function botUsers(tokens: readonly TokenRecord[]): Promise<Map<string, number>> {
+    // Rotation keeps the target, so a chain lies within its tokens' targets;
+    // only rotated tokens need them read.
+    const filters = new Map<string, TokenFilter>()
+    for (const t of tokens) {
+      if (t.rotatedFrom === null) continue
+      const filter: TokenFilter = t.target.kind === 'project' ? { project: t.target.path, includeRevoked: true } : { group: t.target.path, includeRevoked: true }
+      filters.set(`${t.target.kind}:${t.target.path}`, filter)
+    }
+    const known: TokenRecord[] = []
+    for (const filter of filters.values()) known.push(...(await store.listTokens(filter)))
+    return botUserNumbers(tokens, known)
+  }
+
   async function tokenIn(target: ApiTarget, number: number): Promise<TokenRecord> {
     const found = (await tokensOf(target)).find(t => t.number === number)
     if (found === undefined) throw tokenNotFound()
@@ -172,6 +189,7 @@ export function createDelegatedAdmin(deps: DelegatedDeps): DelegatedAdmin {
 
   return {
     caller,
+    botUsers,
 
     project: async (callerId, ref) => {
       const me = await caller(callerId)

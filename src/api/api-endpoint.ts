@@ -13,6 +13,7 @@ import { sendJson } from '../http/json.js'
 import type { DelegatedAdmin, TargetRef, TokenRef } from '../admin/delegated-tokens.js'
 import { groupNumber } from '../admin/group-number.js'
 import { DEFAULT_ROLE } from '../model/role.js'
+import type { TokenRecord } from '../model/token.js'
 import { readBody, formFields } from './request-body.js'
 import { createBody, listQuery, parseWith, rotateBody, tokenIdParam } from './params.js'
 import { pageRequest, paginate } from './pagination.js'
@@ -89,7 +90,14 @@ export function createApiEndpoint(o: ApiEndpointOptions) {
     router.on(method, path, () => {}, { key })
   }
 
-  const json = (token: Parameters<typeof tokenJson>[0], secret?: string): Record<string, unknown> => tokenJson(token, clock.now(), secret)
+  const jsonList = async (tokens: readonly TokenRecord[]): Promise<Array<Record<string, unknown>>> => {
+    const bots = await admin.botUsers(tokens)
+    return tokens.map(t => tokenJson(t, bots.get(t.id) ?? t.number, clock.now()))
+  }
+  const json = async (token: TokenRecord, secret?: string): Promise<Record<string, unknown>> => {
+    const bots = await admin.botUsers([token])
+    return tokenJson(token, bots.get(token.id) ?? token.number, clock.now(), secret)
+  }
 
   for (const kind of ['project', 'group'] as const) {
     const base = `/api/v4/${kind === 'project' ? 'projects' : 'groups'}/:id`
@@ -105,12 +113,12 @@ export function createApiEndpoint(o: ApiEndpointOptions) {
       const q = parsed(parseWith(listQuery, call.fields))
       const tokens = await admin.listTokens(call.tokenId, target(call), q.state)
       const page = paginate(tokens, pageRequest(q.page, q.per_page), call.url)
-      return { status: 200, body: page.items.map(t => json(t)), headers: page.headers }
+      return { status: 200, body: await jsonList(page.items), headers: page.headers }
     })
 
     on('GET', `${base}/access_tokens/:token_id`, async call => ({
       status: 200,
-      body: json(await admin.showToken(call.tokenId, target(call), tokenRef(call.params['token_id']))),
+      body: await json(await admin.showToken(call.tokenId, target(call), tokenRef(call.params['token_id']))),
     }))
 
     on('POST', `${base}/access_tokens`, async call => {
@@ -122,14 +130,14 @@ export function createApiEndpoint(o: ApiEndpointOptions) {
         expiresAt: b.expires_at,
         description: b.description,
       })
-      return { status: 201, body: json(minted.record, minted.token) }
+      return { status: 201, body: await json(minted.record, minted.token) }
     })
 
     on('POST', `${base}/access_tokens/:token_id/rotate`, async call => {
       const ref = tokenRef(call.params['token_id'])
       const b = parsed(parseWith(rotateBody, call.fields))
       const minted = await admin.rotateToken(call.tokenId, target(call), ref, b.expires_at)
-      return { status: 200, body: json(minted.record, minted.token) }
+      return { status: 200, body: await json(minted.record, minted.token) }
     })
 
     on('DELETE', `${base}/access_tokens/:token_id`, async call => {
@@ -138,11 +146,11 @@ export function createApiEndpoint(o: ApiEndpointOptions) {
     })
   }
 
-  on('GET', '/api/v4/personal_access_tokens/self', async call => ({ status: 200, body: json(await admin.showToken(call.tokenId, null, 'self')) }))
+  on('GET', '/api/v4/personal_access_tokens/self', async call => ({ status: 200, body: await json(await admin.showToken(call.tokenId, null, 'self')) }))
   on('POST', '/api/v4/personal_access_tokens/self/rotate', async call => {
     const b = parsed(parseWith(rotateBody, call.fields))
     const minted = await admin.rotateToken(call.tokenId, null, 'self', b.expires_at)
-    return { status: 200, body: json(minted.record, minted.token) }
+    return { status: 200, body: await json(minted.record, minted.token) }
   })
   on('DELETE', '/api/v4/personal_access_tokens/self', async call => {
     await admin.revokeToken(call.tokenId, null, 'self')

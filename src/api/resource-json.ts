@@ -11,9 +11,10 @@ const time = (t: string | null): string | null => t
 /**
  * An access token. `id` is the integer GitLab clients expect (the token's
  * number); gitward's own public id is `gitward_id`. `user_id` stands for the
- * token's bot user: each token is its own bot, so it is the number too.
+ * token's bot user, which rotation keeps: the number of the first token of
+ * its rotation chain (admin/bot-user.ts).
  */
-export function tokenJson(token: TokenRecord, nowMs: number, secret?: string): Record<string, unknown> {
+export function tokenJson(token: TokenRecord, botUser: number, nowMs: number, secret?: string): Record<string, unknown> {
   const revoked = token.revokedAt !== null
   return {
     id: token.number,
@@ -23,7 +24,7 @@ export function tokenJson(token: TokenRecord, nowMs: number, secret?: string): R
     revoked,
     created_at: time(token.createdAt),
     scopes: token.scopes,
-    user_id: token.number,
+    user_id: botUser,
     last_used_at: time(token.lastUsedAt),
     active: !revoked && !isExpired(token.expiresAt, nowMs),
     expires_at: token.expiresAt,

@@ -228,9 +228,7 @@ t.test('project tokens: list, get, create, rotate and revoke with python-gitlab'
   t.ok(rotateAudit?.actor.includes(caller.id), `the rotation's audit entry names the acting token (${rotateAudit?.actor ?? 'no entry'})`)
   t.ok(typeof second.token === 'string' && TOKEN.test(second.token) && second.token !== fresh.token, 'with a new secret')
   t.match(publicPart(second), { name: 'ci deploy', access_level: 30, expires_at: '2026-08-01', active: true, revoked: false })
-  t.equal(second.user_id, fresh.user_id, 'GitLab keeps the bot user across a rotation (same user_id)', {
-    todo: 'gitward reports each token number as its user_id, so user_id changes on rotation',
-  })
+  t.equal(second.user_id, fresh.user_id, 'the bot user is kept across a rotation (same user_id), as in GitLab')
 
   const [oldAfter, inactive, active, again, rotatedDefault] = await py(h, tokens, [
     P({ op: 'get', id: fresh.id }),
