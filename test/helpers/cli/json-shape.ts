@@ -68,6 +68,7 @@ export const TOKEN: Record<string, Shape> = {
   revoked_at: 'string|null',
   rotated_from: 'string|null',
   state: 'string',
+  recent_addresses: [{ address: 'string', last_seen_at: 'string' }],
 }
 
 export const BRANCH_PROTECTION_ON_GROUP: Record<string, Shape> = {
