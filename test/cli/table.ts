@@ -50,6 +50,7 @@ t.test('token view: state, and never the hash', async t => {
     revoked_at: null,
     rotated_from: null,
     state: 'active',
+    recent_addresses: [],
   })
   t.notMatch(JSON.stringify(v), /\$2b\$/)
 })
