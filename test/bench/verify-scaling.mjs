@@ -46,8 +46,8 @@ function insertFillers(file, count, hash, seed) {
   try {
     const projectId = db.prepare('SELECT id FROM projects WHERE path = ?').pluck().get(PROJECT)
     const insert = db.prepare(
-      `INSERT OR IGNORE INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at)
-       VALUES (?, ?, ?, NULL, 'developer', 'read_repository', ?, NULL, ?)`,
+      `INSERT OR IGNORE INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, number)
+       VALUES (?, ?, ?, NULL, 'developer', 'read_repository', ?, NULL, ?, (SELECT coalesce(max(number), 0) + 1 FROM tokens))`,
     )
     const at = new Date(systemClock.now()).toISOString()
     db.transaction(() => {
@@ -81,7 +81,7 @@ export async function measureVerification({ dir, sizes, calls, rounds, log }) {
       setups.push({ size, store })
       await store.createProject({ path: PROJECT, visibility: 'private', defaultBranch: null, defaultBranchProtection: 'none' }, { actor: ACTOR, action: 'project.created', target: PROJECT, details: {} })
       const minted = await mintToken(
-        { store, hasher, random: randomBytes, tokenPrefix: config.token_prefix },
+        { store, hasher, random: randomBytes, tokenPrefix: config.token_prefix, clock: systemClock, maxTokenLifetimeDays: 0 },
         { name: 'measured', target: { kind: 'project', path: PROJECT }, role: 'developer', scopes: ['read_repository'], expiresAt: null },
         ACTOR,
       )
