@@ -362,8 +362,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
       cleanups.push(() => metricsServer.close())
       metricsUrl = `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`
     }
-    const server: PublicServer = createPublicServer({
-      gate,
+    // The public listener and the API's own listener share every limit.
+    const listenerOptions = {
       logger,
       tls,
       maxHeaderBytes: config.max_header_bytes,
@@ -372,21 +372,12 @@ export async function startApp(deps: AppDeps): Promise<App> {
       headersTimeoutMs: config.headers_timeout_ms,
       idleTimeoutMs: config.idle_timeout_ms,
       keepAliveTimeoutMs: config.keep_alive_timeout_ms,
-    })
+    }
+    const server: PublicServer = createPublicServer({ gate, ...listenerOptions })
     const address = await server.listen(config.listenHost, config.listenPort)
     let apiUrl: string | null = null
     if (apiElsewhere && config.api_listen !== null) {
-      const apiServer = createPublicServer({
-        gate: createGate({ ...gateOptions, api: { ...api, only: true } }),
-        logger,
-        tls,
-        maxHeaderBytes: config.max_header_bytes,
-        maxHeaders: config.max_headers,
-        maxConnections: config.max_connections,
-        headersTimeoutMs: config.headers_timeout_ms,
-        idleTimeoutMs: config.idle_timeout_ms,
-        keepAliveTimeoutMs: config.keep_alive_timeout_ms,
-      })
+      const apiServer = createPublicServer({ gate: createGate({ ...gateOptions, api: { ...api, only: true } }), ...listenerOptions })
       const where = parseHostPort(config.api_listen) ?? { host: '127.0.0.1', port: 0 }
       const a = await apiServer.listen(where.host, where.port)
       cleanups.push(async () => {
