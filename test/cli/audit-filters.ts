@@ -2,24 +2,16 @@
 // the trail names (SUDO_USER through sudo), through the CLI function with an
 // injected clock.
 import t from 'tap'
-import path from 'node:path'
 import { ManualClock } from '../../src/clock.js'
-import { bcryptHasher } from '../../src/auth/hasher.js'
-import { run } from '../../src/cli/run.js'
-import { memoryIo } from '../../src/cli/io.js'
 import { administrator, parseReason } from '../../src/cli/administrator.js'
 import { formatToken, newSecret, newTokenId, tokenPatterns } from '../../src/auth/token-format.js'
 import { randomBytes } from 'node:crypto'
+import { clockedCli } from '../helpers/cli/bin.js'
 
 t.test('filters, through the CLI', async t => {
   const dir = t.testdir({ home: {} })
   const clock = new ManualClock(new Date('2026-06-01T09:00:00Z'))
-  const env = { PATH: process.env['PATH'], HOME: path.join(dir, 'home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
-  const cli = async (argv: string[], extra: Record<string, string> = {}) => {
-    const io = memoryIo({ ...env, ...extra }, dir)
-    const code = await run(['--db', 'g.db', '--repos', 'repos', ...argv], io, { clock, userName: () => 'gitward', hasher: () => bcryptHasher(4) })
-    return { code, stdout: io.out.join(''), stderr: io.err.join('') }
-  }
+  const cli = clockedCli(dir, clock)
   t.equal((await cli(['init'])).code, 0)
   t.equal((await cli(['repo', 'create', 'acme/app'])).code, 0)
   clock.set(new Date('2026-06-02T10:00:00Z'))

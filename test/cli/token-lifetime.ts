@@ -5,23 +5,15 @@
 import t, { type Test } from 'tap'
 import path from 'node:path'
 import { ManualClock } from '../../src/clock.js'
-import { bcryptHasher } from '../../src/auth/hasher.js'
-import { run } from '../../src/cli/run.js'
-import { memoryIo } from '../../src/cli/io.js'
 import { utcDate } from '../../src/model/dates.js'
-import { assertOneSentence, counts } from '../helpers/cli/bin.js'
+import { assertOneSentence, counts, clockedCli } from '../helpers/cli/bin.js'
 
 const DAY = 86_400_000
 
 async function setup(t: Test) {
   const dir = t.testdir({ home: {} })
   const clock = new ManualClock(new Date('2026-06-15T12:00:00Z'))
-  const env = { PATH: process.env['PATH'] ?? '', HOME: path.join(dir, 'home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
-  const cli = async (argv: string[], extra: Record<string, string> = {}) => {
-    const io = memoryIo({ ...env, ...extra }, dir)
-    const code = await run(['--db', 'g.db', '--repos', 'repos', ...argv], io, { clock, userName: () => 'gitward', hasher: () => bcryptHasher(4) })
-    return { code, stdout: io.out.join(''), stderr: io.err.join('') }
-  }
+  const cli = clockedCli(dir, clock)
   t.equal((await cli(['init'])).code, 0)
   t.equal((await cli(['repo', 'create', 'acme/app'])).code, 0)
   /** The UTC date `n` days after the clock's today. */

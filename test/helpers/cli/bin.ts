@@ -13,6 +13,8 @@ import type { Test } from 'tap'
 import { memoryIo } from '../../../src/cli/io.js'
 import { run } from '../../../src/cli/run.js'
 import { BIN } from '../paths/root.js'
+import type { Clock } from '../../../src/clock.js'
+import { bcryptHasher } from '../../../src/auth/hasher.js'
 
 
 export interface CliResult {
@@ -117,4 +119,18 @@ export async function initializedDir(t: Test, fixture: Record<string, unknown> =
   const init = await gitward(dir, ['init'])
   if (init.code !== 0) throw new Error(`gitward init failed: ${init.stderr}`)
   return dir
+}
+
+/**
+ * The CLI in-process on an injected clock, with `--db g.db --repos repos`
+ * relative to `dir`, the OS user "gitward" and a cheap bcrypt cost: for
+ * tests of dates (lifetimes, reports, audit filters).
+ */
+export function clockedCli(dir: string, clock: Clock) {
+  const env = { PATH: process.env['PATH'] ?? '', HOME: path.join(dir, 'home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
+  return async (argv: string[], extra: Record<string, string> = {}): Promise<CliResult> => {
+    const io = memoryIo({ ...env, ...extra }, dir)
+    const code = await run(['--db', 'g.db', '--repos', 'repos', ...argv], io, { clock, userName: () => 'gitward', hasher: () => bcryptHasher(4) })
+    return { code, stdout: io.out.join(''), stderr: io.err.join('') }
+  }
 }
