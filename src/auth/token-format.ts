@@ -98,11 +98,17 @@ export function tokenPattern(prefix: string): RegExp {
 }
 
 /**
- * The patterns the log redactor scrubs: tokens with the configured prefix and
- * with the default one (a token pasted from another installation is a secret
- * too), and a token's body with its prefix cut off (id, underscore, 38 base62
- * characters: specific enough never to match a path, an object id or a time).
+ * The pattern the log redactor scrubs, as one expression so a log line is
+ * scanned once: a token with the configured prefix or the default one (a
+ * token pasted from another installation is a secret too), or a token's body
+ * with its prefix cut off (id, underscore, 38 base62 characters: specific
+ * enough never to match a path, an object id or a time).
  */
 export function tokenPatterns(prefix: string): RegExp[] {
-  return [...new Set([prefix, DEFAULT_TOKEN_PREFIX, ''])].map(tokenPattern)
+  const prefixes = [...new Set([prefix, DEFAULT_TOKEN_PREFIX])].filter(p => p !== '').map(p => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  const optionalPrefix = prefixes.length === 0 ? '' : `(?:${prefixes.join('|')})?`
+  return [new RegExp(`${optionalPrefix}[${ID_ALPHABET}]{${ID_LENGTH}}_[0-9A-Za-z]{${SECRET_LENGTH + CHECKSUM_LENGTH}}`, 'g')]
 }
+
+/** The fewest characters any of tokenPatterns' matches has (a bare token body). */
+export const TOKEN_PATTERN_MIN_LENGTH = BODY_LENGTH

@@ -153,6 +153,17 @@ class ClientGone extends Error {
   }
 }
 
+/**
+ * Every answer carries X-Request-Id. gitward's own answers (sendText,
+ * sendJson) put it in the header object they pass to writeHead; only
+ * responses that other writers complete get it set on the response first,
+ * because any header set beforehand sends all of them through Node's slower
+ * per-header path (a refusal's cost is mostly Node's HTTP work).
+ */
+function stampRequestId(res: ServerResponse, facts: RequestFacts): void {
+  if (!res.headersSent) res.setHeader('X-Request-Id', facts.id)
+}
+
 export function createGate(o: GateOptions): Gate {
   const trusted = new AddressRanges(o.trustedProxies)
   const metrics = o.metrics ?? noopMetrics
@@ -261,6 +272,7 @@ export function createGate(o: GateOptions): Gate {
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, facts: RequestFacts, api: ApiOptions): Promise<void> {
     facts.service = 'api'
+    stampRequestId(res, facts)
     apiEndpoint ??= api.load()
     const endpoint = await apiEndpoint.catch((error: unknown) => {
       apiEndpoint = undefined
@@ -310,7 +322,7 @@ export function createGate(o: GateOptions): Gate {
       facts.decision = decision
       // A refused request's body is never read; close rather than drain it.
       const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined
-      sendText(res, status, message, { ...extra, close: extra.close === true || hasBody || o.isClosing() })
+      sendText(res, status, message, { ...extra, close: extra.close === true || hasBody || o.isClosing(), requestId: facts.id })
     }
 
     // Node keeps only the first N headers silently; refuse rather than guess.
@@ -321,7 +333,7 @@ export function createGate(o: GateOptions): Gate {
     if (req.url === '/-/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       facts.decision = 'health'
       const h = await o.health()
-      sendText(res, h.ok ? 200 : 503, h.message, h.ok ? {} : { retryAfter: 5 })
+      sendText(res, h.ok ? 200 : 503, h.message, h.ok ? { requestId: facts.id } : { retryAfter: 5, requestId: facts.id })
       return
     }
 
@@ -329,6 +341,7 @@ export function createGate(o: GateOptions): Gate {
     // to classify and gets the 404 of any path that is not a repository.
     if (req.url === METRICS_PATH && (req.method === 'GET' || req.method === 'HEAD') && o.metricsPage?.allows(facts.client) === true) {
       facts.decision = 'metrics'
+      stampRequestId(res, facts)
       sendMetricsPage(res, o.metricsPage.render, o.logger)
       return
     }
@@ -378,6 +391,9 @@ export function createGate(o: GateOptions): Gate {
     }
     res.once('close', releaseSlot)
     facts.decision = 'allow'
+    // From here on other writers answer (the backend, the upstream's
+    // headers, a push report): they find the id on the response.
+    stampRequestId(res, facts)
     if (decision.identity !== null) o.lastUsed.note(decision.identity.tokenId, facts.client)
     if (o.isClosing()) res.setHeader('Connection', 'close')
 
@@ -449,7 +465,6 @@ export function createGate(o: GateOptions): Gate {
       decision: 'pending',
       gone: new AbortController(),
     }
-    res.setHeader('X-Request-Id', facts.id)
     res.on('close', () => {
       if (!res.writableFinished) facts.gone.abort(new ClientGone())
       if (facts.decision === 'pending') facts.decision = 'abandoned'
@@ -464,14 +479,14 @@ export function createGate(o: GateOptions): Gate {
         facts.decision = `error:${error.code}`
         if (error.code === 'DB_BUSY' || error.code === 'DB_UNAVAILABLE') metrics.databaseError(error.code)
         o.logger.warn('request refused: temporarily unavailable', { id: facts.id, code: error.code })
-        if (facts.service === 'api') sendJson(res, 503, { message: `503 Service Unavailable - ${MSG_UNAVAILABLE}` }, { retryAfter: 5, close: true })
-        else sendText(res, 503, MSG_UNAVAILABLE, { retryAfter: 5, close: true })
+        if (facts.service === 'api') sendJson(res, 503, { message: `503 Service Unavailable - ${MSG_UNAVAILABLE}` }, { retryAfter: 5, close: true, requestId: facts.id })
+        else sendText(res, 503, MSG_UNAVAILABLE, { retryAfter: 5, close: true, requestId: facts.id })
         return
       }
       facts.decision = 'error'
       o.logger.error('request failed', { id: facts.id, error })
-      if (facts.service === 'api') sendJson(res, 500, { message: '500 Internal Server Error' }, { close: true })
-      else sendText(res, 500, MSG_INTERNAL, { close: true })
+      if (facts.service === 'api') sendJson(res, 500, { message: '500 Internal Server Error' }, { close: true, requestId: facts.id })
+      else sendText(res, 500, MSG_INTERNAL, { close: true, requestId: facts.id })
     })
   }
 }

@@ -9,6 +9,8 @@ export interface JsonResponseOptions {
   close?: boolean
   /** More headers (pagination). */
   headers?: Record<string, string | number>
+  /** The X-Request-Id header, when the caller has not set it on `res` already. */
+  requestId?: string
 }
 
 /** `body` undefined: no body at all (204). */
@@ -29,6 +31,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, opt
   }
   if (options.retryAfter !== undefined) headers['Retry-After'] = options.retryAfter
   if (options.close === true) headers['Connection'] = 'close'
+  if (options.requestId !== undefined) headers['X-Request-Id'] = options.requestId
   res.writeHead(status, headers)
   res.end(res.req?.method === 'HEAD' || payload === null ? undefined : payload)
 }

@@ -14,6 +14,8 @@ export interface TextResponseOptions {
   retryAfter?: number
   /** Close the connection after answering (a refused request body is not read). */
   close?: boolean
+  /** The X-Request-Id header, when the caller has not set it on `res` already. */
+  requestId?: string
 }
 
 export function sendText(res: ServerResponse, status: number, message: string, options: TextResponseOptions = {}): void {
@@ -33,6 +35,7 @@ export function sendText(res: ServerResponse, status: number, message: string, o
   if (options.challenge === true) headers['WWW-Authenticate'] = `Basic realm="${REALM}"`
   if (options.retryAfter !== undefined) headers['Retry-After'] = options.retryAfter
   if (options.close === true) headers['Connection'] = 'close'
+  if (options.requestId !== undefined) headers['X-Request-Id'] = options.requestId
   res.writeHead(status, headers)
   res.end(res.req?.method === 'HEAD' ? undefined : body)
 }

@@ -37,11 +37,13 @@ export interface LoggerOptions {
    * pattern of its tokens, from auth/token-format.ts).
    */
   secretPatterns?: readonly RegExp[]
+  /** No match of secretPatterns is shorter than this (0, the default: unknown). */
+  secretMinLength?: number
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const patterns = options.secretPatterns ?? []
-  const scrub = makeStringRedactor(patterns)
+  const scrub = makeStringRedactor(patterns, options.secretMinLength ?? 0)
   const scrubLine = makeLineRedactor(patterns)
   const { clock } = options
   const isoTime = createIsoTime()
@@ -60,10 +62,16 @@ export function createLogger(options: LoggerOptions): Logger {
   return wrap(root, scrub, Object.create(null) as Fields)
 }
 
+const hasFields = (fields: Fields): boolean => {
+  for (const _ in fields) return true
+  return false
+}
+
 function wrap(root: PinoLogger, scrub: StringRedactor, base: Fields): Logger {
   const emit = (level: Level, msg: string, fields?: Fields): void => {
     if (!root.isLevelEnabled(level)) return
-    const merged = fields === undefined ? base : { ...base, ...fields }
+    // A root logger has no base fields: nothing to merge (redactValue copies anyway).
+    const merged = fields === undefined ? base : hasFields(base) ? { ...base, ...fields } : fields
     root[level](redactValue(merged, scrub) as object, scrub(msg))
   }
   return {

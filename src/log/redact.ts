@@ -41,15 +41,19 @@ const SCHEME_WORD = /b(?:asic|earer)/i
 
 export type StringRedactor = (s: string) => string
 
-export function makeStringRedactor(secretPatterns: readonly RegExp[]): StringRedactor {
+/**
+ * `secretMinLength`: no match of any secret pattern is shorter (0 when
+ * unknown); a shorter string cannot hold one, so the patterns are not run.
+ */
+export function makeStringRedactor(secretPatterns: readonly RegExp[], secretMinLength = 0): StringRedactor {
   // Most strings in a log line are short (a status, a project path, a
   // time). A long base64 run is longer than SHORT, so in a shorter string
   // only the scheme word or a URL's userinfo can still match, and two cheap
-  // searches rule those out. Secret patterns always run; anything that could
-  // hold a secret still gets every replacement below.
+  // searches rule those out. Anything that could hold a secret still gets
+  // every replacement below.
   return (s: string): string => {
     let out = s
-    for (const p of secretPatterns) out = out.replace(p, REDACTED)
+    if (out.length >= secretMinLength) for (const p of secretPatterns) out = out.replace(p, REDACTED)
     if (out.length < SHORT && !out.includes('://') && !SCHEME_WORD.test(out)) return out
     return scrubLongBase64(out.replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(URL_USERINFO, `$1${REDACTED}@`))
   }
@@ -93,8 +97,11 @@ export function redactValue(value: unknown, scrub: StringRedactor, depth = 0): u
   if (value instanceof Error) return redactError(value, scrub, depth)
   if (Array.isArray(value)) return value.map(v => redactValue(v, scrub, depth + 1))
   const out = Object.create(null) as Record<string, unknown>
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEYS.test(k) ? REDACTED : redactValue(v, scrub, depth + 1)
+  const fields = value as Record<string, unknown>
+  // Own enumerable keys, as Object.entries gives them, without its array of pairs.
+  for (const k in fields) {
+    if (!Object.hasOwn(fields, k)) continue
+    out[k] = SECRET_KEYS.test(k) ? REDACTED : redactValue(fields[k], scrub, depth + 1)
   }
   return out
 }

@@ -6,6 +6,7 @@ import type { DefaultBranchProtection } from '../model/protection.js'
 import type { Visibility } from '../model/visibility.js'
 import { sqliteCode } from './sqlite-errors.js'
 import { projectFromRow, type ProjectRow } from './project-row.js'
+import { prepareRaw, PROJECT_ROW_NAMES, projectRowAt, type RawRow } from './sqlite-raw-rows.js'
 
 const COLUMNS = 'id, path, visibility, created_at, default_branch, default_branch_protection, archived_at'
 
@@ -16,7 +17,7 @@ type InsertParams = { path: string; visibility: string; at: string; defaultBranc
 
 
 export class SqliteProjects {
-  readonly #find: Database.Statement<[string], ProjectRow>
+  readonly #find: Database.Statement<[string], RawRow>
   readonly #insert: Database.Statement<InsertParams>
   readonly #list: Database.Statement<[], ProjectRow>
   readonly #byId: Database.Statement<[number], ProjectRow>
@@ -28,7 +29,7 @@ export class SqliteProjects {
   readonly #delete: Database.Statement<[number]>
 
   constructor(db: Database.Database) {
-    this.#find = db.prepare<[string], ProjectRow>(FIND_PROJECT_SQL)
+    this.#find = prepareRaw<[string]>(db, FIND_PROJECT_SQL, PROJECT_ROW_NAMES)
     this.#insert = db.prepare<InsertParams>(
       `INSERT INTO projects (path, visibility, created_at, default_branch, default_branch_protection)
        VALUES (@path, @visibility, @at, @defaultBranch, @protection)`,
@@ -74,7 +75,7 @@ export class SqliteProjects {
 
   find(path: string): Project | undefined {
     const row = this.#find.get(path)
-    return row === undefined ? undefined : projectFromRow(row)
+    return row === undefined ? undefined : projectFromRow(projectRowAt(row))
   }
 
   /** Insert; false when the path is taken. */

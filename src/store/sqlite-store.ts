@@ -2,9 +2,9 @@
 // synchronous; each method is async only to satisfy the Store interface, and
 // every statement is short, so the event loop is never held for long.
 //
-// Hot path: findToken and findProject (and findTokenAndProject, both in one
-// call) use statements prepared once, each a single lookup by primary key or
-// unique index.
+// Hot path: findToken, findProject and findTokenAndProject (both lookups in
+// one statement, so one read transaction) are prepared once; each lookup is
+// by primary key or unique index.
 // Writes use immediate transactions: taking the write lock up front means a
 // busy database makes the caller wait (busy_timeout) instead of failing when a
 // read lock would have to be upgraded. The facts a write is conditioned on
@@ -28,7 +28,7 @@ import { FIND_PROJECT_SQL, SqliteProjects } from './sqlite-projects.js'
 import { sameProtection } from './protected-ref-row.js'
 import { FIND_REF_RULES_SQL, SqliteProtections } from './sqlite-protections.js'
 import { SqliteTokenAddresses } from './sqlite-token-addresses.js'
-import { FIND_TOKEN_SQL, SqliteTokens } from './sqlite-tokens.js'
+import { FIND_TOKEN_AND_PROJECT_SQL, FIND_TOKEN_SQL, SqliteTokens } from './sqlite-tokens.js'
 import type { Conflict, ProjectRemoval, ProjectRemovalPlan, Store, TokenAndProject, TokenFilter, TokenUse, TokenWriteConditions, Written } from './store.js'
 
 export interface SqliteStoreOptions {
@@ -42,7 +42,12 @@ export interface SqliteStoreOptions {
  * The server's per-request queries. Exported so a test can check the query
  * plan never scans a table.
  */
-export const HOT_PATH_SQL = Object.freeze({ findToken: FIND_TOKEN_SQL, findProject: FIND_PROJECT_SQL, findRefRules: FIND_REF_RULES_SQL })
+export const HOT_PATH_SQL = Object.freeze({
+  findToken: FIND_TOKEN_SQL,
+  findProject: FIND_PROJECT_SQL,
+  findTokenAndProject: FIND_TOKEN_AND_PROJECT_SQL,
+  findRefRules: FIND_REF_RULES_SQL,
+})
 
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value })
 const conflict = <C extends Conflict>(c: C): { ok: false; conflict: C } => ({ ok: false, conflict: c })
@@ -98,10 +103,10 @@ export class SqliteStore implements Store {
     return this.#read(() => this.#projects.find(path))
   }
 
-  // Two prepared index lookups in one synchronous call: no event-loop turn
+  // Both index lookups in one statement, one read transaction: no event-loop turn
   // and no round trip between them, which is what one read means here.
   async findTokenAndProject(id: string, projectPath: string): Promise<TokenAndProject> {
-    return this.#read(() => ({ token: this.#tokens.find(id), project: this.#projects.find(projectPath) }))
+    return this.#read(() => this.#tokens.findWithProject(id, projectPath))
   }
 
   async recordTokenUse(uses: ReadonlyArray<TokenUse>): Promise<void> {

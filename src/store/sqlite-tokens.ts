@@ -6,10 +6,25 @@ import type { Timestamp } from '../model/dates.js'
 import type { NewToken, TokenRecord } from '../model/token.js'
 import { sqliteCode } from './sqlite-errors.js'
 import { formatRefRules, formatScopes, TOKEN_COLUMNS, tokenFromRow, type TokenRow } from './token-row.js'
-import type { TokenFilter } from './store.js'
+import type { TokenAndProject, TokenFilter } from './store.js'
+import { prepareRaw, TOKEN_AND_PROJECT_ROW_NAMES, TOKEN_ROW_NAMES, tokenAndProjectFromRaw, tokenRowAt, type RawRow } from './sqlite-raw-rows.js'
 
 /** The verifier's per-request query: a primary-key lookup joined to the project by its primary key. */
 export const FIND_TOKEN_SQL = `SELECT ${TOKEN_COLUMNS} FROM tokens t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = ?`
+
+/**
+ * An authenticated git request's one read: the token by primary key (joined
+ * to its project by primary key) and the requested project by its unique
+ * path, side by side in one row. One statement is one read transaction: its
+ * locks and file checks are paid once, not once per lookup.
+ */
+export const FIND_TOKEN_AND_PROJECT_SQL = `SELECT ${TOKEN_COLUMNS},
+    q.id AS q_id, q.path AS q_path, q.visibility AS q_visibility, q.created_at AS q_created_at,
+    q.default_branch AS q_default_branch, q.default_branch_protection AS q_default_branch_protection, q.archived_at AS q_archived_at
+  FROM (SELECT ? AS token_id, ? AS project_path) AS w
+  LEFT JOIN tokens t ON t.id = w.token_id
+  LEFT JOIN projects p ON p.id = t.project_id
+  LEFT JOIN projects q ON q.path = w.project_path`
 
 interface InsertParams {
   id: string
@@ -33,14 +48,16 @@ interface ListParams {
 }
 
 export class SqliteTokens {
-  readonly #find: Database.Statement<[string], TokenRow>
+  readonly #find: Database.Statement<[string], RawRow>
+  readonly #findWithProject: Database.Statement<[string, string], RawRow>
   readonly #insert: Database.Statement<InsertParams>
   readonly #revoke: Database.Statement<{ id: string; at: string }>
   readonly #list: Database.Statement<ListParams, TokenRow>
   readonly #touch: Database.Statement<{ id: string; at: string }>
 
   constructor(db: Database.Database) {
-    this.#find = db.prepare<[string], TokenRow>(FIND_TOKEN_SQL)
+    this.#find = prepareRaw<[string]>(db, FIND_TOKEN_SQL, TOKEN_ROW_NAMES)
+    this.#findWithProject = prepareRaw<[string, string]>(db, FIND_TOKEN_AND_PROJECT_SQL, TOKEN_AND_PROJECT_ROW_NAMES)
     this.#insert = db.prepare<InsertParams>(
       `INSERT INTO tokens (id, name, project_id, group_path, role, scopes, secret_hash, expires_at, created_at, rotated_from,
                            ref_rules, description, number)
@@ -70,7 +87,12 @@ export class SqliteTokens {
 
   find(id: string): TokenRecord | undefined {
     const row = this.#find.get(id)
-    return row === undefined ? undefined : tokenFromRow(row)
+    return row === undefined ? undefined : tokenFromRow(tokenRowAt(row))
+  }
+
+  /** The token with this id and the project at this path, each possibly absent. */
+  findWithProject(id: string, projectPath: string): TokenAndProject {
+    return tokenAndProjectFromRaw(this.#findWithProject.get(id, projectPath))
   }
 
   /** Insert; false when the id is taken. */

@@ -11,7 +11,7 @@
 // it only ever listens on loopback.
 import { parseArgs } from 'node:util'
 import { createConfiguredBackend } from '../../dist/app.js'
-import { tokenPatterns } from '../../dist/auth/token-format.js'
+import { TOKEN_PATTERN_MIN_LENGTH, tokenPatterns } from '../../dist/auth/token-format.js'
 import { systemClock } from '../../dist/clock.js'
 import { loadConfig } from '../../dist/config/load.js'
 import { createLogger } from '../../dist/log/logger.js'
@@ -27,6 +27,7 @@ const logger = createLogger({
   clock: systemClock,
   level: config.log_level,
   secretPatterns: tokenPatterns(config.token_prefix),
+  secretMinLength: TOKEN_PATTERN_MIN_LENGTH,
 })
 // The composition root's own wiring: same HOME handling, limits and spawn.
 const { backend, removeHome } = await createConfiguredBackend(config, { logger })

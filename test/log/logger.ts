@@ -4,7 +4,7 @@ import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
-import { formatToken, newSecret, newTokenId, tokenPatterns } from '../../src/auth/token-format.js'
+import { formatToken, newSecret, newTokenId, TOKEN_PATTERN_MIN_LENGTH, tokenPatterns } from '../../src/auth/token-format.js'
 
 const token = formatToken('gwpat-', newTokenId(randomBytes), newSecret(randomBytes))
 const basic = Buffer.from(`git:${token}`).toString('base64')
@@ -12,7 +12,7 @@ const secretPatterns = tokenPatterns('gwpat-')
 
 const capture = (level?: 'debug' | 'info' | 'warn' | 'error') => {
   const lines: string[] = []
-  const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0), secretPatterns, level })
+  const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0), secretPatterns, secretMinLength: TOKEN_PATTERN_MIN_LENGTH, level })
   return { log, lines, text: () => lines.join(''), parsed: (): Array<Record<string, unknown>> => lines.map(l => JSON.parse(l) as Record<string, unknown>) }
 }
 
@@ -25,6 +25,22 @@ t.test('a token whose prefix was cut off is scrubbed too; ordinary ids and paths
   t.ok(text().includes('acme/sub_group/app_two'), 'paths kept')
   t.ok(text().includes(commit), 'object ids kept')
   t.ok(text().includes(body.slice(0, 12)), 'the public token id kept')
+})
+
+t.test('a field that is exactly a token, a bare token body, or a token of another prefix is scrubbed', async t => {
+  const custom = formatToken('acme_', newTokenId(randomBytes), newSecret(randomBytes))
+  const patterns = tokenPatterns('acme_')
+  t.equal(patterns.length, 1, 'one expression: a line is scanned once')
+  const lines: string[] = []
+  const log = createLogger({ write: l => lines.push(l), clock: new ManualClock(0), secretPatterns: patterns, secretMinLength: TOKEN_PATTERN_MIN_LENGTH })
+  const body = token.slice('gwpat-'.length)
+  t.equal(body.length, TOKEN_PATTERN_MIN_LENGTH, 'the shortest match is a bare body')
+  log.info('m', { own: custom, other: token, bare: body, tail: body.slice(1) })
+  const line = JSON.parse(lines.join('')) as Record<string, string>
+  t.equal(line['own'], '[redacted]')
+  t.equal(line['other'], '[redacted]')
+  t.equal(line['bare'], '[redacted]')
+  t.equal(line['tail'], body.slice(1), 'one character short of a body is not a token')
 })
 
 t.test('tokens, credentials and secret-named fields never reach a line', async t => {

@@ -17,7 +17,7 @@ import { createLineBatcher } from '../../log/line-batcher.js'
 import { startApp, type App } from '../../app.js'
 import { isPostgresUrl } from '../../store/open-store.js'
 import { describeServer } from '../../store/postgres/url.js'
-import { tokenPatterns } from '../../auth/token-format.js'
+import { TOKEN_PATTERN_MIN_LENGTH, tokenPatterns } from '../../auth/token-format.js'
 
 export interface ServeOptions {
   /** --init: create the database and the repositories root first. */
@@ -56,6 +56,7 @@ export async function serve(ctx: CliContext, config: Config, options: ServeOptio
     clock: deps.clock,
     level: config.log_level as 'debug' | 'info' | 'warn' | 'error',
     secretPatterns: tokenPatterns(config.token_prefix),
+    secretMinLength: TOKEN_PATTERN_MIN_LENGTH,
   })
 
   if (options.init) {

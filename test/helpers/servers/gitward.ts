@@ -16,7 +16,7 @@ import { createLogger } from '../../../src/log/logger.js'
 import { startApp, type App } from '../../../src/app.js'
 import { openStore } from '../../../src/store/open-store.js'
 import { bcryptHasher, type Hasher } from '../../../src/auth/hasher.js'
-import { tokenPatterns } from '../../../src/auth/token-format.js'
+import { TOKEN_PATTERN_MIN_LENGTH, tokenPatterns } from '../../../src/auth/token-format.js'
 import { mintToken } from '../../../src/admin/mint-token.js'
 import { createProject } from '../../../src/admin/create-project.js'
 import { revokeToken } from '../../../src/admin/revoke-token.js'
@@ -99,7 +99,7 @@ export async function startGitward(t: Test, options: HarnessOptions = {}): Promi
     env: { GITWARD_BCRYPT_COST: '4', ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [`GITWARD_${k.toUpperCase()}`, v])) },
     cwd: dir,
   })
-  const logger = createLogger({ write: l => lines.push(l), clock, level: 'debug', secretPatterns: tokenPatterns(config.token_prefix) })
+  const logger = createLogger({ write: l => lines.push(l), clock, level: 'debug', secretPatterns: tokenPatterns(config.token_prefix), secretMinLength: TOKEN_PATTERN_MIN_LENGTH })
   await options.prepare?.({ db, repos, dir })
   const admin = await openStore({ db, clock, busyTimeoutMs: 5000 })
   const app = await startApp({ config, clock, random: randomBytes, logger, hasher: options.hasher })
