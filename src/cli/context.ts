@@ -1,7 +1,7 @@
 // What every command registrar receives: the io, the dependencies, and
 // helpers to read the configuration and open the store once per invocation.
 import type { Command } from 'commander'
-import { createAdmin, type Admin } from '../admin/admin.js'
+import type { Admin } from '../admin/admin.js'
 import type { Actor } from '../model/audit.js'
 import type { Hasher } from '../auth/hasher.js'
 import type { RandomBytes } from '../auth/token-format.js'
@@ -104,6 +104,8 @@ export function createContext(io: CliIo, deps: CliDeps): CliContext {
       const config = ctx.config(command, flags)
       requireExistingDatabase(config.db)
       for (const warning of ownerWarnings(config, deps.euid())) io.stderr(warning)
+      // Loaded here, not at start-up: `serve` never needs the use cases.
+      const { createAdmin } = await import('../admin/admin.js')
       const store = await deps.openStore({ file: config.db, clock: deps.clock, busyTimeoutMs: CLI_BUSY_TIMEOUT_MS })
       const admin = createAdmin({
         store,

@@ -5,7 +5,7 @@ import { Command } from 'commander'
 import { createContext } from './context.js'
 import { defaultCliDeps, type CliDeps } from './deps.js'
 import type { CliIo } from './io.js'
-import { buildProgram } from './program.js'
+import { buildProgram, builtInCommands } from './program.js'
 import { EXIT_USAGE, missingSubcommand, reportError, unknownGroupOption } from './report-error.js'
 
 export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}): Promise<number> {
@@ -13,7 +13,7 @@ export async function run(argv: string[], io: CliIo, deps: Partial<CliDeps> = {}
   const ctx = createContext(io, all)
   let program = new Command('gitward')
   try {
-    program = buildProgram(ctx, all.commands)
+    program = buildProgram(ctx, [...(await builtInCommands(argv)), ...all.commands])
     // `gitward`, `gitward token` or `gitward --frob`: one sentence rather
     // than a help dump.
     const missing = unknownGroupOption(program, argv) ?? missingSubcommand(program, argv)

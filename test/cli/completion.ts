@@ -9,7 +9,7 @@ import { Command } from 'commander'
 import { createContext } from '../../src/cli/context.js'
 import { defaultCliDeps } from '../../src/cli/deps.js'
 import { memoryIo } from '../../src/cli/io.js'
-import { buildProgram } from '../../src/cli/program.js'
+import { buildProgram, builtInCommands } from '../../src/cli/program.js'
 import { commandTree } from '../../src/cli/completion-script.js'
 import { assertOneSentence, gitward } from '../helpers/cli/bin.js'
 
@@ -48,7 +48,7 @@ t.test('bash: valid, and completes commands, subcommands and options from the re
 
 t.test('every command and option of the program is in both scripts', async t => {
   const ctx = createContext(memoryIo({}, '/tmp'), defaultCliDeps())
-  const program = buildProgram(ctx)
+  const program = buildProgram(ctx, await builtInCommands())
   const tree = commandTree(program)
   const dir = t.testdir({ home: {} })
   const [bash, zsh] = [await gitward(dir, ['completion', 'bash'], { raw: true }), await gitward(dir, ['completion', 'zsh'], { raw: true })]
@@ -63,7 +63,7 @@ t.test('every command and option of the program is in both scripts', async t => 
     }
   }
   // A command added by a registrar appears with no change to the generator.
-  const extra = buildProgram(ctx, [(p: Command) => { p.command('frobnicate').option('--hard', 'x') }])
+  const extra = buildProgram(ctx, [...(await builtInCommands()), (p: Command) => { p.command('frobnicate').option('--hard', 'x') }])
   t.ok(commandTree(extra).some(n => n.path === 'frobnicate' && n.options.some(o => o.flags.includes('--hard'))))
   if (hasShell('zsh')) {
     const file = path.join(dir, '_gitward')
