@@ -217,11 +217,13 @@ async function push(pid, port, token, src) {
   if (tracer !== null) await new Promise(r => setTimeout(r, 1000))
   const before = processCpu(pid)
   const sleptBefore = switches(pid)
+  const started = performance.now()
   execFileSync('git', ['-C', src, '-c', `credential.helper=${helper}`, 'push', '--quiet', `http://127.0.0.1:${port}/bench/push.git`, 'main:main'], {
     env: { ...gitEnv, T: token },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const after = processCpu(pid)
+  const wallS = (performance.now() - started) / 1000
   if (tracer !== null) {
     await new Promise(r => {
       tracer.once('exit', r)
@@ -230,7 +232,7 @@ async function push(pid, port, token, src) {
     if (argv.includes('--strace') || argv.includes('--perf-trace') || argv.includes('--perf-stat')) console.log(readFileSync(join(dir, 'strace.txt'), 'utf8').split('\n').slice(0, 60).join('\n'))
   }
   if (git(['-C', target, 'rev-parse', 'main']) !== git(['-C', src, 'rev-parse', 'main'])) throw new Error('the push did not arrive')
-  return { self: after.self - before.self, git: after.children - before.children, sleeps: switches(pid) - sleptBefore }
+  return { self: after.self - before.self, git: after.children - before.children, sleeps: switches(pid) - sleptBefore, wallS }
 }
 
 /** Voluntary context switches of the server's main thread (how often its event loop slept). */
@@ -279,7 +281,7 @@ async function main() {
       for (let i = 0; i < PUSHES; i++) {
         const p = await push(pid, port, token, src)
         out.push.push(p)
-        console.log(`push ${i + 1}      node ${p.self.toFixed(2)} s, git ${p.git.toFixed(2)} s, event loop slept ${p.sleeps} times`)
+        console.log(`push ${i + 1}      node ${p.self.toFixed(2)} s, git ${p.git.toFixed(2)} s, event loop slept ${p.sleeps} times, ${p.wallS.toFixed(2)} s wall`)
       }
       const selfs = out.push.map(p => p.self).sort((a, b) => a - b)
       console.log(`push median node ${selfs[Math.floor(selfs.length / 2)].toFixed(2)} s CPU`)
