@@ -16,7 +16,10 @@
 // --wrk SECONDS sends the requests from wrk at 16 connections instead.
 // During a push, --strace, --perf, --perf-trace or --perf-stat attach that
 // tool to the server (the CPU figures of that push then mean nothing).
-// GITWARD_CPU_ROOT runs another build (a checkout with dist/ built).
+// GITWARD_CPU_ROOT runs another build (a checkout with dist/ built);
+// GITWARD_CPU_SETTINGS (JSON, e.g. '{"ban_enabled":false}') replaces the
+// server's settings and CPU_COST_NODE_FLAGS its Node flags, for builds
+// older than either.
 // GITWARD_CPU_DIR is the work directory (default $TMPDIR/gitward-cpu); the
 // push source is generated there once.
 import { execFileSync, spawn } from 'node:child_process'
@@ -64,7 +67,7 @@ const gitEnv = {
 }
 const git = (args, opts = {}) => execFileSync('git', args, { env: gitEnv, encoding: 'utf8', maxBuffer: 1 << 20, ...opts }).trim()
 const cli = args =>
-  execFileSync(process.execPath, [join(ROOT, 'bin', 'gitward'), '--db', join(dir, 'gitward.db'), '--repos', repos, ...args], {
+  execFileSync(process.execPath, [join(SERVER_ROOT, 'bin', 'gitward'), '--db', join(dir, 'gitward.db'), '--repos', repos, ...args], {
     env: serverEnv(),
     encoding: 'utf8',
   }).trim()
@@ -91,7 +94,12 @@ function setUp() {
   rmSync(repos, { recursive: true, force: true })
   rmSync(join(dir, 'gitward.db'), { force: true })
   mkdirSync(repos, { recursive: true })
-  cli(['init'])
+  try {
+    cli(['init'])
+  } catch (e) {
+    // Builds from before `init` existed create the database on first use.
+    if (!/unknown command 'init'/.test(String(e.stderr))) throw e
+  }
   cli(['repo', 'create', 'bench/small'])
   cli(['repo', 'create', 'bench/push'])
   const token = cli(['token', 'create', '--group', 'bench', '--name', 'bench', '--scopes', 'read_repository,write_repository'])
@@ -106,7 +114,8 @@ function startGitward() {
   }
   args.push(join(SERVER_ROOT, 'bin', 'gitward'), 'serve', '--listen', '127.0.0.1:0', '--db', join(dir, 'gitward.db'), '--repos', repos)
   const child = spawn(process.execPath, args, {
-    env: serverEnv({ backend_max_processes_per_client: 16, ban_enabled: false }),
+    // GITWARD_CPU_SETTINGS (JSON) replaces the settings, for a build older than them.
+    env: serverEnv(process.env.GITWARD_CPU_SETTINGS === undefined ? { backend_max_processes_per_client: 16, ban_enabled: false } : JSON.parse(process.env.GITWARD_CPU_SETTINGS)),
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   return new Promise((ok, fail) => {

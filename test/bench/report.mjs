@@ -62,6 +62,7 @@ export function formatReport(results) {
     ['nginx-auth', 'nginx auth_basic (bcrypt)'],
     ['gitward', 'gitward, embedded backend'],
     ['gitward-upstream', 'gitward --upstream nginx'],
+    ['node-pipe', '  plain Node pipe → nginx'],
     ['gitward-preauth', '  embedded, token sent up front'],
     ['direct', '  embedded backend, no gate'],
   ]
@@ -98,6 +99,12 @@ export function formatReport(results) {
   }
   cpuLine('large clone', fig.cloneLarge)
   cpuLine('push', fig.push)
+  // The external-upstream target is "no worse than a plain stream pipe": the
+  // same ratios against the plain Node pipe of this run.
+  const vsPipe = x => (x?.median['gitward-upstream'] === undefined || x?.median['node-pipe'] === undefined ? null : x.median['gitward-upstream'] / x.median['node-pipe'])
+  if (vsPipe(fig.cloneLarge) !== null || vsPipe(fig.push) !== null) {
+    lines.push(`  gitward --upstream against the plain Node pipe (medians): large clone ${f(vsPipe(fig.cloneLarge), 3)}, push ${f(vsPipe(fig.push), 3)}`)
+  }
 
   if (fig.rejections) {
     const r = fig.rejections

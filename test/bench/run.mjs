@@ -34,7 +34,7 @@ import { loadAverage, machineFacts } from './machine.mjs'
 import { startNginxPeer } from './nginx-peer.mjs'
 import { createProcessRegistry } from './processes.mjs'
 import { checkTargets, formatReport } from './report.mjs'
-import { gitwardCli, startDirect, startGitward } from './servers.mjs'
+import { gitwardCli, startDirect, startGitward, startNodePipe } from './servers.mjs'
 import { median } from './stats.mjs'
 import { ensureBinaries } from './system-tools.mjs'
 import { basicValue, directPushConfig, target } from './targets.mjs'
@@ -143,6 +143,8 @@ async function main(registry) {
   const upstream = peer.available
     ? await startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings: { upstream: peer.plain.url }, logFile: logFile('gitward-upstream'), label: 'gitward-upstream' })
     : null
+  // The floor of forwarding through Node: a plain pipe to the same nginx.
+  const pipe = peer.available ? await startNodePipe({ registry, root: ROOT, upstream: peer.plain.url, password: gitwardAuth.password, logFile: logFile('node-pipe') }) : null
   // nginx's git http-backend enables receive-pack only with REMOTE_USER,
   // which the shipped config takes from X-Gitward-User (gitward sends it).
   const nginxPush = { 'http.extraHeader': 'X-Gitward-User: bench_bot' }
@@ -153,9 +155,12 @@ async function main(registry) {
     : []
   const tUpstream = upstream === null ? [] : [target({ label: 'gitward-upstream', url: upstream.url, auth: gitwardAuth, pid: upstream.pid })]
   const main4 = [...peers, tGitward, ...tUpstream]
+  // Figures 1 and 3 also pass through the plain Node pipe (what an external
+  // upstream's target is measured against); it forwards X-Gitward-User for pushes.
+  const tPipe = pipe === null ? [] : [target({ label: 'node-pipe', url: pipe.url, auth: gitwardAuth, pushConfig: nginxPush, pid: pipe.pid })]
 
   log(`figure 1: full clone of the large repository (${(fixtures.stats.large.packBytes / 1e6).toFixed(0)} MB)`)
-  figures.cloneLarge = await cloneLargeFigure(ctx, main4)
+  figures.cloneLarge = await cloneLargeFigure(ctx, [...main4, ...tPipe])
   log('figure 2: clone of the small repository')
   const tPreauth = target({
     label: 'gitward-preauth',
@@ -164,12 +169,13 @@ async function main(registry) {
   })
   figures.cloneSmall = await cloneSmallFigure(ctx, [...main4, tPreauth, tDirect])
   log(`figure 3: push of ${(fixtures.stats.push.packBytes / 1e6).toFixed(0)} MB into an empty repository`)
-  figures.push = await pushFigure(ctx, main4)
+  figures.push = await pushFigure(ctx, [...main4, ...tPipe])
   if (ctx.wrk !== null) {
     log('figure 4: authenticated info/refs requests, wrk -c16 -t2')
     figures.infoRefs = await infoRefsFigure(ctx, [...main4, tDirect])
   }
   await upstream?.stop()
+  await pipe?.stop()
   await gitward.stop()
   await direct.stop()
 

@@ -4,6 +4,7 @@
 // Both are detached into their own process group, so a Ctrl-C in the
 // terminal reaches only the benchmark, which then stops them in order.
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { waitForLine } from './processes.mjs'
@@ -80,6 +81,19 @@ export function startDirect({ registry, root, repos, settings, logFile, label = 
     env: serverEnv(settings),
     logFile,
     pattern: /direct backend is listening on (http:\/\/127\.0\.0\.1:\d+)/,
+  })
+}
+
+/** The plain Node pipe (node-pipe.mjs) in front of `upstream`, admitting one password. */
+export function startNodePipe({ registry, root, upstream, password, logFile, label = 'node-pipe' }) {
+  return startServer({
+    registry,
+    label,
+    command: process.execPath,
+    args: [...nodeFlags(root), join(root, 'test', 'bench', 'node-pipe.mjs'), '--upstream', upstream, '--port', '0'],
+    env: serverEnv({ pipe_digest: createHash('sha256').update(password).digest('hex') }),
+    logFile,
+    pattern: /node-pipe is listening on (http:\/\/127\.0\.0\.1:\d+)/,
   })
 }
 
