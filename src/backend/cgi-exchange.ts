@@ -25,7 +25,7 @@ import type { BackendRoute } from './backend-route.js'
 import { CgiResponseParser, type CgiHead } from './cgi-response-parser.js'
 import { ProcessGroup, type KillFunction, type ProcessExit } from './process-group.js'
 import { StderrTail } from './stderr-tail.js'
-import { pumpBody, refillDelayMs, type BodyPump } from './body-pump.js'
+import { pumpBody, type BodyPump } from './body-pump.js'
 import { HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js'
 
 export type ExchangeState = 'waiting-for-slot' | 'running' | 'streaming' | 'done'
@@ -180,7 +180,7 @@ export class CgiExchange {
       stdin.destroy()
       group.stop()
     })
-    pipes.pump = pumpBody(body, stdin, refillDelayMs((child as { stdinPipeBytes?: number }).stdinPipeBytes))
+    pipes.pump = pumpBody(body, stdin)
 
     // stderr is drained completely (a full pipe would block git).
     stderr.on('data', (chunk: Buffer) => this.#stderr.add(chunk))

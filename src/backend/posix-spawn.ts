@@ -37,7 +37,7 @@ interface NativeSpawn {
     cwd: string,
     onSpawned: (error: (Error & { errno?: number }) | null, pid: number | null) => void,
     onExit: (code: number | null, signal: number) => void,
-  ): [stdin: number, stdout: number, stderr: number, stdinPipeBytes?: number]
+  ): [stdin: number, stdout: number, stderr: number]
 }
 
 export type NativeSpawnLoad = { ok: true; native: NativeSpawn } | { ok: false; reason: string }
@@ -56,9 +56,6 @@ export function loadNativeSpawn(): NativeSpawnLoad {
   }
 }
 
-/** Linux's default pipe capacity. */
-const DEFAULT_PIPE_BYTES = 65536
-
 const SIGNAL_NAMES = Object.create(null) as Record<number, NodeJS.Signals>
 for (const [name, number] of Object.entries(osConstants.signals)) SIGNAL_NAMES[number] ??= name as NodeJS.Signals
 
@@ -73,16 +70,13 @@ class PosixChild extends EventEmitter {
   readonly stdin: Socket
   readonly stdout: Socket
   readonly stderr: Socket
-  /** Capacity of the pipe to the child's stdin (1 MiB unless the kernel refused; body-pump.ts). */
-  readonly stdinPipeBytes: number
   exitCode: number | null = null
   signalCode: NodeJS.Signals | null = null
   killed = false
   private pending = 4
 
-  constructor(fds: [number, number, number, number?]) {
+  constructor(fds: [number, number, number]) {
     super()
-    this.stdinPipeBytes = fds[3] ?? DEFAULT_PIPE_BYTES
     this.stdin = new Socket({ fd: fds[0], readable: false, writable: true })
     this.stdout = new Socket({ fd: fds[1], readable: true, writable: false })
     this.stderr = new Socket({ fd: fds[2], readable: true, writable: false })
@@ -199,7 +193,7 @@ export function createPosixSpawn(options: PosixSpawnOptions): SpawnFunction {
       const value = env[name]
       if (value !== undefined) envp.push(`${name}=${value}`)
     }
-    let fds: [number, number, number, number?]
+    let fds: [number, number, number]
     let child: PosixChild | null = null
     try {
       fds = native.spawn(

@@ -77,7 +77,16 @@ t.test('runs the program with exactly the given environment, arguments and direc
   t.same(fallbacks, [])
 })
 
-t.test('stdin is a pipe with backpressure: a large input comes back whole', async t => {
+t.test('stdio are Unix stream sockets, as child_process gives them (large pieces per wake-up)', async t => {
+  const child = spawn('sh', ['-c', 'for fd in 0 1 2; do readlink /proc/self/fd/$fd; done >&2'], PIPES)
+  child.stdin?.end()
+  const out = await collect(child)
+  t.equal(out.code, 0)
+  const kinds = out.stderr.trim().split('\n').map(l => l.replace(/:\[\d+\]$/, ''))
+  t.same(kinds, ['socket', 'socket', 'socket'])
+})
+
+t.test('stdin keeps backpressure: a large input comes back whole', async t => {
   const input = 'x'.repeat(4 * 1024 * 1024) + '\n'
   const out = await collect(spawn('cat', [], PIPES), input)
   t.equal(out.code, 0)
