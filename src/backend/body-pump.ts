@@ -43,7 +43,7 @@ export function pumpBody(body: Readable, stdin: Writable): BodyPump {
     corked = false
     if (stopped) return
     stdin.uncork()
-    // Anything left is waiting for room in git's pipe.
+    // Anything left is waiting for room in git's stdin.
     if (stdin.writableLength > 0) {
       held = true
       body.pause()

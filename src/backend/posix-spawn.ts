@@ -6,9 +6,10 @@
 // whose cost does not depend on the parent's size.
 //
 // The result keeps child_process's contract for what the embedded backend
-// uses — pid, three pipes, 'error', 'exit' and 'close' — and the same
+// uses — pid, three stdio streams, 'error', 'exit' and 'close' — and the same
 // isolation: the environment is exactly the one given, the child has its
-// own process group, default signal handling and only its three pipes.
+// own process group, default signal handling and only its three stdio
+// sockets (Unix stream socket pairs, as libuv makes for child_process).
 // Anything outside that contract (another stdio shape, no process group, a
 // program not found on the child's PATH, a failed posix_spawn) goes to
 // child_process.spawn, which reports errors the usual way.
@@ -26,7 +27,7 @@ export type SpawnFunction = typeof nodeSpawn
 
 interface NativeSpawn {
   /**
-   * Makes the three pipes at once and starts the child on a libuv worker
+   * Makes the three stdio socket pairs at once and starts the child on a libuv worker
    * thread: posix_spawn holds its calling thread until the child has
    * exec'd, which on a busy machine can take milliseconds.
    */
