@@ -88,20 +88,39 @@ function redactError(error: Error, scrub: StringRedactor, depth: number): Record
   return out
 }
 
-/** Deep-copy `value` with secret-named keys dropped and strings scrubbed. */
+/**
+ * `value` with secret-named keys dropped and strings scrubbed: a copy where
+ * anything changed. A plain object (or array) that needs no change comes back
+ * as it is — a request's log line is a flat object of safe values, and
+ * copying it on every request costs more than the rest of the redaction.
+ * Any other object (a class instance, which JSON.stringify could serialise
+ * through its own toJSON) is always copied field by field.
+ */
 export function redactValue(value: unknown, scrub: StringRedactor, depth = 0): unknown {
   if (typeof value === 'string') return scrub(value)
   if (typeof value === 'bigint') return value.toString()
   if (value === null || typeof value !== 'object') return value
   if (depth > MAX_DEPTH) return '[deep]'
   if (value instanceof Error) return redactError(value, scrub, depth)
-  if (Array.isArray(value)) return value.map(v => redactValue(v, scrub, depth + 1))
-  const out = Object.create(null) as Record<string, unknown>
-  const fields = value as Record<string, unknown>
-  // Own enumerable keys, as Object.entries gives them, without its array of pairs.
-  for (const k in fields) {
-    if (!Object.hasOwn(fields, k)) continue
-    out[k] = SECRET_KEYS.test(k) ? REDACTED : redactValue(fields[k], scrub, depth + 1)
+  if (Array.isArray(value)) {
+    const items = value.map(v => redactValue(v, scrub, depth + 1))
+    return Object.getPrototypeOf(value) === Array.prototype && items.every((v, i) => v === value[i]) ? value : items
   }
-  return out
+  const proto: unknown = Object.getPrototypeOf(value)
+  const plain = proto === Object.prototype || proto === null
+  const fields = value as Record<string, unknown>
+  const keys = Object.keys(fields)
+  let out: Record<string, unknown> | null = plain ? null : (Object.create(null) as Record<string, unknown>)
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string
+    const v = fields[k]
+    const r = SECRET_KEYS.test(k) ? REDACTED : redactValue(v, scrub, depth + 1)
+    if (out === null && r !== v) {
+      // The first change: copy what came before it, then go on copying.
+      out = Object.create(null) as Record<string, unknown>
+      for (let j = 0; j < i; j++) out[keys[j] as string] = fields[keys[j] as string]
+    }
+    if (out !== null) out[k] = r
+  }
+  return out ?? value
 }

@@ -1,7 +1,7 @@
 // The string redactor skips its replacement passes for short strings that
 // cannot hold a secret; every kind of secret still goes, short or long.
 import t from 'tap'
-import { makeStringRedactor, REDACTED } from '../../src/log/redact.js'
+import { makeStringRedactor, redactValue, REDACTED } from '../../src/log/redact.js'
 import { tokenPattern } from '../../src/auth/token-format.js'
 
 const scrub = makeStringRedactor([tokenPattern('gwpat-')])
@@ -23,4 +23,27 @@ t.test('ordinary short strings come back unchanged (and are the same string)', a
     t.equal(scrub(s), s)
   }
   t.equal(scrub('0123456789abcdef0123456789abcdef01234567'), '0123456789abcdef0123456789abcdef01234567', 'a hex object id stays')
+})
+
+t.test('fields: a plain object that needs no change is used as it is; anything else is copied', async t => {
+  const clean = { id: 'a1', status: 401, completed: true, nested: { service: 'git-upload-pack' }, list: ['x', 2] }
+  t.equal(redactValue(clean, scrub), clean, 'no copy of a clean request line')
+
+  const dirty = { id: 'a1', project: `x/${token}`, authorization: 'Basic abc', nested: { url: 'http://u:p@h/' }, after: 'kept' }
+  const out = redactValue(dirty, scrub) as Record<string, unknown>
+  t.not(out, dirty)
+  t.same({ ...out }, { id: 'a1', project: `x/${REDACTED}`, authorization: REDACTED, nested: { url: `http://${REDACTED}@h/` }, after: 'kept' })
+  t.equal(dirty.project, `x/${token}`, "the caller's object is left as it was")
+
+  // A class instance could serialise itself through toJSON: it is always
+  // copied field by field, so its toJSON never runs.
+  class Leaky {
+    safe = 'ok'
+    toJSON(): string {
+      return token
+    }
+  }
+  const copied = redactValue({ value: new Leaky() }, scrub) as { value: unknown }
+  t.notOk(copied.value instanceof Leaky)
+  t.notOk(JSON.stringify(copied).includes(token), 'its toJSON is not called')
 })
