@@ -23,7 +23,7 @@ import { LastUsedRecorder } from './auth/last-used-recorder.js'
 import { writeHooksDir } from './backend/hooks-dir.js'
 import { createEmbeddedBackend, DEFAULT_PATH_ENV, type EmbeddedBackend, type EmbeddedBackendOptions } from './backend/embedded-backend.js'
 import { chooseSpawn } from './backend/posix-spawn.js'
-import { findHttpBackendProgram } from './backend/http-backend-program.js'
+import { findServicePrograms } from './backend/git-service-programs.js'
 import { createForwarder, type Forwarder, type UpstreamTarget } from './front/forwarder.js'
 import { createRoutingForwarder, type RoutingForwarder } from './front/routing-forwarder.js'
 import { createInProcessForwarder } from './front/in-process-forwarder.js'
@@ -101,17 +101,16 @@ export async function createConfiguredBackend(
   // The pre-receive hook of protected pushes (and the chain to each
   // repository's own hooks), private to this process like HOME itself.
   const hooksDir = await writeHooksDir(join(home, 'hooks'), { node: process.execPath })
-  const httpBackend = findHttpBackendProgram('git', DEFAULT_PATH_ENV)
-  if (!httpBackend.ok) deps.logger.warn('git processes start through the git wrapper (one exec more per request)', { reason: httpBackend.reason })
+  const services = findServicePrograms('git', DEFAULT_PATH_ENV)
+  if (!services.ok) deps.logger.warn('git processes start through the git wrapper (one exec more per request)', { reason: services.reason })
   const backend = createEmbeddedBackend({
     reposRoot: config.repos,
     logger: deps.logger.child({ component: 'backend' }),
     maxProcesses: config.backend_max_processes,
     queueTimeoutMs: config.backend_queue_timeout_ms,
-    maxRequestBuffer: config.max_negotiation_bytes,
     homeDir: home,
     hooksDir,
-    ...(httpBackend.ok ? { httpBackendProgram: httpBackend.program } : {}),
+    ...(services.ok ? { servicePrograms: services.programs } : {}),
     // posix_spawn unless a test injects its own: starting git must not
     // cost more as gitward's memory grows (docs/performance.md).
     spawn: deps.spawn ?? chooseSpawn((msg, fields) => deps.logger.warn(msg, fields)).spawn,

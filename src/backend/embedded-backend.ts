@@ -1,12 +1,15 @@
-// The embedded git-http-backend: an HTTP server inside the gitward process
-// that runs one `git http-backend` CGI process per request and streams both
-// directions (each request is one CgiExchange, src/backend/cgi-exchange.ts). It trusts the `x-gitward-remote-user` header, so it listens on a
-// Unix socket in a directory only gitward's user can enter; the front is the
-// only client that can reach it.
+// The embedded backend: an HTTP server inside the gitward process that
+// serves git's smart HTTP protocol by running one git process per request
+// (git-upload-pack or git-receive-pack, chosen by git-service.ts) and
+// streaming both directions (each request is one GitExchange,
+// src/backend/git-exchange.ts). It trusts the `x-gitward-remote-user`
+// header, so it listens on a Unix socket in a directory only gitward's user
+// can enter; the front is the only client that can reach it.
 import { spawn as nodeSpawn } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
 import type { Readable } from 'node:stream'
+import zlib from 'node:zlib'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,9 +19,11 @@ import { sendText } from '../http/plain-text.js'
 import { createConcurrencyLimiter, type WaitOutcome } from '../limits/concurrency-limiter.js'
 import type { Logger } from '../log/logger.js'
 import { parseBackendRoute } from './backend-route.js'
-import { MSG_UNSUPPORTED_ENCODING, requestContentEncoding } from '../git/request-headers.js'
-import { buildCgiEnv } from './cgi-env.js'
-import { CgiExchange, type ExchangeDeps } from './cgi-exchange.js'
+import { gitProtocolHeader, isGzip, MSG_UNSUPPORTED_ENCODING, requestContentEncoding } from '../git/request-headers.js'
+import { buildGitEnv, remoteUserOf } from './git-env.js'
+import { GitExchange, type ExchangeDeps } from './git-exchange.js'
+import { planService, type GitService } from './git-service.js'
+import type { ServicePrograms } from './git-service-programs.js'
 import { checkRepositoryContainment, describeRefusal } from './repository-containment.js'
 
 export interface EmbeddedBackendOptions {
@@ -27,11 +32,12 @@ export interface EmbeddedBackendOptions {
   /** The git program (default `git`, looked up in `pathEnv`). */
   gitBinary?: string
   /**
-   * The git-http-backend program itself (in git's exec path). Run directly,
-   * a request costs one exec less than `git http-backend`, whose wrapper
-   * only finds and runs this same program. Default: `gitBinary http-backend`.
+   * git-upload-pack and git-receive-pack themselves (in git's exec path,
+   * git-service-programs.ts). Run directly, a request costs one exec less
+   * than `git upload-pack`, whose wrapper only finds and runs this same
+   * program. Default: `gitBinary upload-pack` and `gitBinary receive-pack`.
    */
-  httpBackendProgram?: string
+  servicePrograms?: ServicePrograms
   logger: Logger
   /** Git processes that may run at once. */
   maxProcesses: number
@@ -39,8 +45,6 @@ export interface EmbeddedBackendOptions {
   queueTimeoutMs: number
   /** Longest queue of waiting requests (default 4 × maxProcesses). */
   maxQueue?: number
-  /** Bytes git may buffer for one request (GIT_HTTP_MAX_REQUEST_BUFFER). */
-  maxRequestBuffer: number
   /** A private, empty HOME for git, so no user's config is read. */
   homeDir: string
   /** gitward's hooks directory (hooks-dir.ts), for pushes the gate wants checked. */
@@ -85,7 +89,6 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     reposRoot,
     logger,
     homeDir,
-    maxRequestBuffer,
     gitBinary = 'git',
     pathEnv = DEFAULT_PATH_ENV,
     spawn = nodeSpawn,
@@ -94,9 +97,6 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   const problems: string[] = []
   if (!path.isAbsolute(reposRoot)) problems.push('the repository root must be an absolute path')
   if (!path.isAbsolute(homeDir)) problems.push('the backend home directory must be an absolute path')
-  if (!Number.isSafeInteger(maxRequestBuffer) || maxRequestBuffer <= 0) {
-    problems.push('the request buffer must be a positive whole number of bytes')
-  }
   if (!(killGraceMs >= 0)) problems.push('the kill grace period must not be negative')
   if (problems.length > 0) {
     throw new GitwardError('INVALID_CONFIG', `The embedded backend is misconfigured: ${problems.join('; ')}.`)
@@ -112,10 +112,10 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
       ...(options.onQueueWait === undefined ? {} : { onWaitEnd: options.onQueueWait }),
     }),
-    spawnGit: env =>
-      spawn(options.httpBackendProgram ?? gitBinary, options.httpBackendProgram === undefined ? ['http-backend'] : [], {
+    spawnGit: ({ program, args, env, cwd }) =>
+      spawn(program, args, {
         env,
-        cwd: homeDir,
+        cwd,
         shell: false,
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own process group, so a disconnect can stop every process
@@ -127,6 +127,12 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
     isClosing: () => closing,
   }
 
+  /** The program and its arguments for a service: git's own one, or the git wrapper. */
+  function programFor(service: GitService, args: string[]): { program: string; args: string[] } {
+    const direct = options.servicePrograms?.[service]
+    return direct === undefined ? { program: gitBinary, args: [service, ...args] } : { program: direct, args }
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse, body: Readable): Promise<void> {
     const route = parseBackendRoute(req.method ?? '', req.url ?? '')
     if (route === undefined) {
@@ -136,7 +142,8 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       return
     }
     const log = logger.child({ project: route.project, service: route.service })
-    if (requestContentEncoding(req.headers) === 'unsupported') {
+    const encoding = requestContentEncoding(req.headers)
+    if (encoding === 'unsupported') {
       sendText(res, 415, MSG_UNSUPPORTED_ENCODING)
       return
     }
@@ -148,7 +155,18 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       sendText(res, 404, 'Repository not found.')
       return
     }
-    const env = buildCgiEnv({
+    // In git http-backend's order: the repository, then the service, then the request's type.
+    const contentType = req.headers['content-type']
+    const plan = planService(route, {
+      contentType: typeof contentType === 'string' ? contentType : undefined,
+      remoteUser: remoteUserOf(req.headers),
+      gitProtocol: gitProtocolHeader(req.headers),
+    })
+    if (!plan.ok) {
+      sendText(res, plan.status, plan.message)
+      return
+    }
+    const env = buildGitEnv({
       projectRoot: reposRoot,
       method: req.method ?? '',
       url: req.url ?? '',
@@ -156,10 +174,23 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       socketAddress: req.socket.remoteAddress,
       pathEnv,
       homeDir,
-      maxRequestBuffer,
       hooksDir: options.hooksDir,
     })
-    await new CgiExchange({ res, body, route, env, log }, exchangeDeps).run()
+    const { call } = plan
+    const command = { ...programFor(call.service, call.args), env, cwd: containment.realGitDir }
+    // git http-backend inflated a gzip body for the service; so does the
+    // backend. (Through the front, a negotiation body arrives inflated
+    // already and a push body as git sent it.)
+    const input = isGzip(encoding) ? inflate(body) : body
+    await new GitExchange({ res, body: input, route, command, head: call.head, preamble: call.preamble, log }, exchangeDeps).run()
+  }
+
+  /** The body, inflated; a stream that errors when the body is cut off or is not gzip. */
+  function inflate(body: Readable): Readable {
+    const gunzip = zlib.createGunzip()
+    body.on('error', err => gunzip.destroy(err))
+    body.pipe(gunzip)
+    return gunzip
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse, body?: Readable): void => {

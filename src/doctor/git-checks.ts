@@ -1,5 +1,6 @@
 // The git program: present, recent enough for protocol v2, and (for the
-// embedded backend) with its http-backend helper installed.
+// embedded backend) with the two programs it runs, git-upload-pack and
+// git-receive-pack, in its exec path.
 import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
@@ -32,15 +33,23 @@ export async function checkGit(pathEnv: string, embedded: boolean): Promise<Chec
   ]
   if (!embedded) return results
   const execPath = await git(['--exec-path'], pathEnv)
-  const backend = execPath.ok ? join(execPath.out, 'git-http-backend') : null
-  try {
-    if (backend === null) throw new Error('no exec path')
-    await access(backend, constants.X_OK)
-    results.push(ok('git.http-backend', `${backend} is installed`))
-  } catch {
-    results.push(
-      fail('git.http-backend', `git http-backend is missing${backend === null ? '' : ` (${backend})`}`, "install git's http-backend (part of Debian's git package), or set upstream"),
-    )
+  if (!execPath.ok) {
+    results.push(fail('git.services', `git cannot say where its programs are (${execPath.why})`, 'reinstall git (Debian: apt-get install --reinstall git), or set upstream'))
+    return results
   }
+  const programs = ['git-upload-pack', 'git-receive-pack'].map(name => join(execPath.out, name))
+  const missing: string[] = []
+  for (const program of programs) {
+    try {
+      await access(program, constants.X_OK)
+    } catch {
+      missing.push(program)
+    }
+  }
+  results.push(
+    missing.length === 0
+      ? ok('git.services', `${programs.join(' and ')} are installed`)
+      : fail('git.services', `git's ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing`, 'reinstall git (Debian: apt-get install --reinstall git), or set upstream'),
+  )
   return results
 }

@@ -5,7 +5,7 @@
 // Computed before the request reaches the proxy library, so it also holds for
 // requests that carry `Expect:` (for which some proxy versions skip hooks).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
-import { REMOTE_ADDR_HEADER, REMOTE_USER_HEADER } from '../backend/cgi-env.js'
+import { REMOTE_ADDR_HEADER, REMOTE_USER_HEADER } from '../backend/git-env.js'
 import { gitProtocolHeader, requestContentEncoding } from '../git/request-headers.js'
 import { assertNever } from '../assert-never.js'
 

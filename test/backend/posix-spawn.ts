@@ -10,7 +10,7 @@ import path from 'node:path'
 import { chooseSpawn, createPosixSpawn, loadNativeSpawn } from '../../src/backend/posix-spawn.js'
 import { createEmbeddedBackend } from '../../src/backend/embedded-backend.js'
 import { ProcessGroup } from '../../src/backend/process-group.js'
-import { findHttpBackendProgram } from '../../src/backend/http-backend-program.js'
+import { findServicePrograms } from '../../src/backend/git-service-programs.js'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
 import { gitEnv } from '../helpers/git/client.js'
@@ -188,9 +188,8 @@ t.test('a clone and a push through the embedded backend started with posix_spawn
     })
   mkdirSync(path.join(repos, 'acme'), { recursive: true })
   t.equal((await run(['init', '--bare', '--quiet', '--initial-branch=main', path.join(repos, 'acme', 'app.git')])).code, 0)
-  const found = findHttpBackendProgram('git', '/usr/local/bin:/usr/bin:/bin')
+  const found = findServicePrograms('git', '/usr/local/bin:/usr/bin:/bin')
   if (!found.ok) throw new Error(found.reason)
-  const program = found.program
   const started: number[] = []
   const fallbacksBefore = fallbacks.length
   const backend = createEmbeddedBackend({
@@ -198,10 +197,9 @@ t.test('a clone and a push through the embedded backend started with posix_spawn
     logger: createLogger({ write: () => {}, clock: new ManualClock(0) }),
     maxProcesses: 4,
     queueTimeoutMs: 5000,
-    maxRequestBuffer: 10 * 1024 * 1024,
     homeDir: path.join(dir, 'home'),
-    // As serve runs it: git-http-backend itself, without the git wrapper.
-    httpBackendProgram: program,
+    // As serve runs them: git-upload-pack and git-receive-pack themselves, without the git wrapper.
+    servicePrograms: found.programs,
     spawn: ((file: string, args: readonly string[], options: SpawnOptions) => {
       const child = spawn(file, args, options)
       child.once('spawn', () => started.push(child.pid ?? -1))

@@ -77,7 +77,7 @@ t.test('a healthy installation: every check OK, exit 0', async t => {
   t.equal(r.code, 0, r.text)
   t.same(
     r.checks.map(c => c.check),
-    ['config', 'database.file', 'database.open', 'database.schema', 'database.integrity', 'tokens.expiry', 'repositories.root', 'repositories.projects', 'git.version', 'git.http-backend', 'tls.files', 'tls.match', 'tls.expiry', 'clock'],
+    ['config', 'database.file', 'database.open', 'database.schema', 'database.integrity', 'tokens.expiry', 'repositories.root', 'repositories.projects', 'git.version', 'git.services', 'tls.files', 'tls.match', 'tls.expiry', 'clock'],
   )
   t.ok(r.checks.every(c => c.status === 'ok'), r.text)
 })
@@ -178,7 +178,7 @@ t.test('an external upstream that does not answer: FAIL', async t => {
   t.equal(r.code, 2)
   t.match(r.find('upstream.reachable'), { status: 'fail', message: /ECONNREFUSED/ })
   t.match(r.find('repositories'), { status: 'ok', message: /served by the upstream/ })
-  t.notOk(r.find('git.http-backend'), 'the embedded backend is not used')
+  t.notOk(r.find('git.services'), 'the embedded backend is not used')
 })
 
 t.test('a clock in the past, and one that went back: FAIL and WARN', async t => {

@@ -76,7 +76,7 @@ for (const mode of ['embedded', 'external'] as const) {
       reposForExternal = join(root, 'repos')
       mkdirSync(join(reposForExternal, 'acme'), { recursive: true })
       mkdirSync(join(root, 'home'))
-      external = createEmbeddedBackend({ reposRoot: reposForExternal, logger: silentLogger, maxProcesses: MAX_PROCESSES, queueTimeoutMs: 3000, maxRequestBuffer: 1 << 20, homeDir: join(root, 'home') })
+      external = createEmbeddedBackend({ reposRoot: reposForExternal, logger: silentLogger, maxProcesses: MAX_PROCESSES, queueTimeoutMs: 3000, homeDir: join(root, 'home') })
       const { socketPath } = await external.listenPrivate(root)
       config['upstream'] = `unix:${socketPath}`
       const backend = external

@@ -56,7 +56,6 @@ async function virtualHosts(t: Test, sites: Record<string, string>): Promise<Vir
       logger: silentLogger,
       maxProcesses: 4,
       queueTimeoutMs: 5000,
-      maxRequestBuffer: 1 << 20,
       homeDir: home,
     }))
   }

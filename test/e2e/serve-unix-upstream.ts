@@ -20,7 +20,7 @@ t.test('clone and push through a unix: upstream, identity from gitward only', as
   const bare = join(repos, 'acme', 'app.git')
   execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare])
   execFileSync('git', ['--git-dir', bare, 'config', 'core.logAllRefUpdates', 'true'])
-  const backend = createEmbeddedBackend({ reposRoot: repos, logger: silentLogger, maxProcesses: 4, queueTimeoutMs: 1000, maxRequestBuffer: 1 << 20, homeDir: home })
+  const backend = createEmbeddedBackend({ reposRoot: repos, logger: silentLogger, maxProcesses: 4, queueTimeoutMs: 1000, homeDir: home })
   const { socketPath } = await backend.listenPrivate(root)
   t.teardown(async () => {
     await backend.close()

@@ -61,7 +61,6 @@ t.test('upstream down: 502 with a plain message, 503 health, and the server keep
       logger: silentLogger,
       maxProcesses: 4,
       queueTimeoutMs: 5000,
-      maxRequestBuffer: 10 * 1024 * 1024,
       homeDir: mkdtempSync(join(h.dir, 'upstream-home-')),
     })
     await upstream.listenTcp('127.0.0.1', port)

@@ -1,6 +1,7 @@
 // One request to the embedded backend, from its wait for a process slot to
-// its last byte: one `git http-backend` process, the request body copied to
-// its stdin, its CGI reply parsed and streamed to the client.
+// its last byte: one git process (git-upload-pack or git-receive-pack), the
+// request body copied to its stdin, its output streamed to the client after
+// the head git-service.ts chose.
 //
 // The exchange moves through four states, each change made in one place:
 //
@@ -14,7 +15,7 @@
 // went away. Only then is the response ended, because a status that looks
 // complete must not go out before git's exit code is known.
 import type { ChildProcess } from 'node:child_process'
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import { Transform, type Readable, type Writable } from 'node:stream'
 import { assertNever } from '../assert-never.js'
 import { GitwardError, isGitwardError } from '../errors.js'
@@ -22,19 +23,18 @@ import { sendText } from '../http/plain-text.js'
 import type { ConcurrencyLimiter, Release } from '../limits/concurrency-limiter.js'
 import type { Logger } from '../log/logger.js'
 import type { BackendRoute } from './backend-route.js'
-import { CgiResponseParser, type CgiHead } from './cgi-response-parser.js'
+import type { ServiceHead } from './git-service.js'
 import { ProcessGroup, type KillFunction, type ProcessExit } from './process-group.js'
 import { StderrTail } from './stderr-tail.js'
 import { pumpBody, type BodyPump } from './body-pump.js'
-import { HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js'
 
 export type ExchangeState = 'waiting-for-slot' | 'running' | 'streaming' | 'done'
 
 /** What the backend shares with every exchange. */
 export interface ExchangeDeps {
   limiter: Pick<ConcurrencyLimiter, 'acquire' | 'active' | 'queued'>
-  /** Starts `git http-backend` with this environment, in a process group of its own. */
-  spawnGit: (env: Record<string, string>) => ChildProcess
+  /** Starts a git program with these arguments, environment and working directory, in a process group of its own. */
+  spawnGit: (command: GitCommand) => ChildProcess
   /** Time between SIGTERM and SIGKILL when git must stop. */
   killGraceMs: number
   /** The backend's running git processes (for activeProcesses() and close()). */
@@ -45,50 +45,52 @@ export interface ExchangeDeps {
   kill?: KillFunction
 }
 
+/** What to run: the program, its arguments, the complete environment and the repository to run in. */
+export interface GitCommand {
+  program: string
+  args: readonly string[]
+  /** The complete environment (src/backend/cgi-env.ts). */
+  env: Record<string, string>
+  /** The repository's directory. */
+  cwd: string
+}
+
 export interface ExchangeRequest {
   res: ServerResponse
-  /** The request body (the request itself, or the front's counted stream). */
+  /** The request body (the request itself, the front's counted stream, or its inflation). */
   body: Readable
   route: BackendRoute
-  /** The complete CGI environment (src/backend/cgi-env.ts). */
-  env: Record<string, string>
+  command: GitCommand
+  /** Status and headers of a successful reply. */
+  head: ServiceHead
+  /** Bytes sent before git's output (the smart-HTTP service announcement), if any. */
+  preamble: Buffer | null
   log: Logger
 }
 
 /** How much of a git process's stderr is kept for the log. */
 const STDERR_LOG_BYTES = 4096
 
-function responseHeaders(head: CgiHead): OutgoingHttpHeaders {
-  const out = Object.create(null) as OutgoingHttpHeaders
-  for (const [name, values] of Object.entries(head.headers)) {
-    if (!HOP_BY_HOP_HEADERS.has(name)) out[name] = values.length === 1 ? values[0] : values
-  }
-  return out
-}
-
 /** The streams of a running git process, kept to take them apart when the client leaves. */
 interface Pipes {
   group: ProcessGroup
   stdin: Writable
   stdout: Readable
-  parser: CgiResponseParser
   /** The copy of the request body to git's stdin. */
   pump: BodyPump | null
-  /** Set once git's head is parsed: the copy of the body to the client. */
-  toClient: Transform | null
+  /** The copy of git's output to the client. */
+  toClient: Transform
 }
 
-export class CgiExchange {
+export class GitExchange {
   #state: ExchangeState = 'waiting-for-slot'
   /** Fires when the client leaves while the exchange waits for a slot. */
   readonly #abort = new AbortController()
   #pipes: Pipes | null = null
-  /** git's head, held back until the first body byte (see #forward). */
-  #head: CgiHead | null = null
   // The two halves of "finished":
   #exit: ProcessExit | null = null
   #output: 'pending' | 'complete' | 'client-gone' = 'pending'
-  /** The first thing that went wrong (spawn, pipes, parser); ends the output side too. */
+  /** The first thing that went wrong (spawn, pipes); ends the output side too. */
   #failure: unknown = null
   readonly #stderr = new StderrTail(STDERR_LOG_BYTES)
 
@@ -141,7 +143,7 @@ export class CgiExchange {
     const { body, res, log } = this.request
     let child: ChildProcess
     try {
-      child = this.deps.spawnGit(this.request.env)
+      child = this.deps.spawnGit(this.request.command)
     } catch (err) {
       release()
       this.#state = 'done'
@@ -155,8 +157,7 @@ export class CgiExchange {
     }
     const group = new ProcessGroup(child, this.deps.killGraceMs, this.deps.kill)
     this.deps.processes.add(group)
-    const parser = new CgiResponseParser()
-    const pipes: Pipes = { group, stdin, stdout, parser, pump: null, toClient: null }
+    const pipes: Pipes = { group, stdin, stdout, pump: null, toClient: this.#toClient() }
     this.#pipes = pipes
     this.#state = 'running'
 
@@ -187,60 +188,47 @@ export class CgiExchange {
     stderr.on('error', () => {})
 
     stdout.on('error', err => this.#fail(err))
-    parser.on('error', err => {
-      group.stop()
-      this.#fail(err)
-    })
-    parser.once('head', (head: CgiHead) => this.#forward(head))
-    // A reply without a head never ends normally (the parser errors instead).
-    stdout.pipe(parser)
     res.on('error', err => log.debug('response stream error', { error: err }))
+    // end: false — the response is ended only once git's exit status is
+    // known, so a crash mid-pack is not reported as a complete reply.
+    stdout.pipe(pipes.toClient).pipe(res, { end: false })
   }
 
   /**
-   * The status line goes out with the first byte of the body, not when git
-   * prints its headers: git http-backend prints them before it runs the
-   * service, so a service that fails at once (a malformed request) can still
-   * be answered with a plain 502 instead of a cut connection.
+   * The status line goes out with git's first byte, not when git starts: a
+   * service that fails at once (a malformed request, a broken repository)
+   * can still be answered with a plain 502 instead of a cut connection.
    */
-  #forward(head: CgiHead): void {
-    const pipes = this.#pipes
-    if (this.#state !== 'running' || pipes === null) return
-    this.#head = head
+  #toClient(): Transform {
+    const { preamble } = this.request
     const toClient = new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
         if (this.#output === 'client-gone' || (this.#state === 'running' && !this.#writeHead())) {
           callback()
           return
         }
-        if (this.#state === 'running') this.#state = 'streaming'
+        if (this.#state === 'running') {
+          this.#state = 'streaming'
+          if (preamble !== null) toClient.push(preamble)
+        }
         callback(null, chunk)
       },
     })
-    pipes.toClient = toClient
     toClient.on('error', () => {})
     // The body is complete once its last byte has been handed to `res`.
     toClient.on('end', () => {
       if (this.#output === 'pending') this.#output = 'complete'
       this.#settle()
     })
-    // end: false — the response is ended only once git's exit status is
-    // known, so a crash mid-pack is not reported as a complete reply.
-    pipes.parser.pipe(toClient).pipe(this.request.res, { end: false })
+    return toClient
   }
 
   /** Send git's status and headers; false when they cannot be sent. */
   #writeHead(): boolean {
-    const head = this.#head
-    if (head === null) return false
-    try {
-      this.request.res.writeHead(head.status, responseHeaders(head))
-      return true
-    } catch (err) {
-      // A header Node refuses to send (git wrote something malformed).
-      this.#pipes?.parser.destroy(err as Error)
-      return false
-    }
+    const { res, head } = this.request
+    if (res.headersSent || res.destroyed) return false
+    res.writeHead(head.status, head.headers)
+    return true
   }
 
   #fail(err: unknown): void {
@@ -268,11 +256,11 @@ export class CgiExchange {
         if (pipes !== null) {
           pipes.pump?.stop()
           pipes.stdin.destroy()
-          pipes.toClient?.unpipe(this.request.res)
+          pipes.toClient.unpipe(this.request.res)
           // Drain and discard what git still writes, so it is never blocked
           // on a full pipe while the signal is on its way.
-          pipes.stdout.unpipe(pipes.parser)
-          pipes.parser.destroy()
+          pipes.stdout.unpipe(pipes.toClient)
+          pipes.toClient.destroy()
           pipes.stdout.resume()
           pipes.group.stop()
         }
@@ -300,8 +288,8 @@ export class CgiExchange {
       return
     }
     const ok = exit.code === 0 && this.#failure === null && this.#output === 'complete'
-    if (!ok) log.warn('git http-backend failed', { ...fields, ...(this.#failure === null ? {} : { error: this.#failure }) })
-    else if (fields.stderr !== undefined) log.warn('git http-backend wrote to stderr', fields)
+    if (!ok) log.warn('git failed', { ...fields, ...(this.#failure === null ? {} : { error: this.#failure }) })
+    else if (fields.stderr !== undefined) log.warn('git wrote to stderr', fields)
     if (headSent) {
       // Headers (and part of the body) are out: cutting the connection is
       // the only way to tell the client the response is incomplete.

@@ -1,4 +1,4 @@
-// The CGI exchange against a scripted git process: every order in which its
+// The exchange with one git process, against a scripted git process: every order in which its
 // events can arrive (git's exit before or after the last body byte, a client
 // that leaves in each state) ends in the same, explicit answer.
 import t from 'tap'
@@ -7,13 +7,13 @@ import { EventEmitter } from 'node:events'
 import http from 'node:http'
 import type { ChildProcess } from 'node:child_process'
 import { PassThrough } from 'node:stream'
-import { CgiExchange, type ExchangeDeps, type ExchangeState } from '../../src/backend/cgi-exchange.js'
+import { GitExchange, type ExchangeDeps, type ExchangeState } from '../../src/backend/git-exchange.js'
 import type { ProcessGroup } from '../../src/backend/process-group.js'
 import { createConcurrencyLimiter } from '../../src/limits/concurrency-limiter.js'
 import { createLogger } from '../../src/log/logger.js'
 import { ManualClock } from '../../src/clock.js'
 
-/** A stand-in for `git http-backend`: its streams and exit are driven by the test. */
+/** A stand-in for git-upload-pack: its streams and exit are driven by the test. */
 class FakeGit extends EventEmitter {
   readonly stdin = new PassThrough()
   readonly stdout = new PassThrough()
@@ -35,7 +35,7 @@ interface Scene {
   git: FakeGit[]
   kills: Array<[number, NodeJS.Signals]>
   logs: string[]
-  exchanges: CgiExchange[]
+  exchanges: GitExchange[]
   processes: Set<ProcessGroup>
   /** Send a request; resolves with what the client saw. */
   request(body?: string): { done: Promise<Reply>; cut: () => void }
@@ -50,11 +50,13 @@ interface Reply {
   error?: string
 }
 
-async function scene(t: Test, over: Partial<ExchangeDeps> = {}, closing = false): Promise<Scene> {
+const RESULT_HEAD = { status: 200, headers: { 'content-type': 'application/x-git-upload-pack-result', pragma: 'no-cache' } }
+
+async function scene(t: Test, over: Partial<ExchangeDeps> = {}, closing = false, preamble: Buffer | null = null): Promise<Scene> {
   const git: FakeGit[] = []
   const kills: Array<[number, NodeJS.Signals]> = []
   const logs: string[] = []
-  const exchanges: CgiExchange[] = []
+  const exchanges: GitExchange[] = []
   const processes = new Set<ProcessGroup>()
   const log = createLogger({ write: l => logs.push(l), clock: new ManualClock(0), level: 'debug' })
   const deps: ExchangeDeps = {
@@ -71,7 +73,18 @@ async function scene(t: Test, over: Partial<ExchangeDeps> = {}, closing = false)
     ...over,
   }
   const server = http.createServer((req, res) => {
-    const exchange = new CgiExchange({ res, body: req, route: { project: 'acme/app', service: 'git-upload-pack', kind: 'rpc' } as never, env: {}, log }, deps)
+    const exchange = new GitExchange(
+      {
+        res,
+        body: req,
+        route: { project: 'acme/app', service: 'git-upload-pack', kind: 'rpc' },
+        command: { program: 'git-upload-pack', args: ['--stateless-rpc', '.'], env: {}, cwd: '/nonexistent' },
+        head: RESULT_HEAD,
+        preamble,
+        log,
+      },
+      deps,
+    )
     exchanges.push(exchange)
     void exchange.run()
   })
@@ -116,13 +129,12 @@ const until = async (cond: () => boolean): Promise<boolean> => {
   return cond()
 }
 
-const HEAD = 'Status: 200 OK\r\nContent-Type: application/x-git-upload-pack-result\r\n\r\n'
 
 t.test('git exits after its last byte: a complete 200', async t => {
   const s = await scene(t)
   const { done } = s.request('0000')
   const g = await s.started(1)
-  g.stdout.write(HEAD + 'pack')
+  g.stdout.write('pack')
   t.ok(await until(() => s.exchanges[0]?.state === 'streaming'), 'streaming once the first body byte is out')
   g.stdout.end()
   await new Promise(r => setTimeout(r, 30))
@@ -131,6 +143,7 @@ t.test('git exits after its last byte: a complete 200', async t => {
   const reply = await done
   t.same([reply.status, reply.body, reply.error], [200, 'pack', undefined])
   t.equal(reply.headers['content-type'], 'application/x-git-upload-pack-result')
+  t.equal(reply.headers.pragma, 'no-cache', 'the head the exchange was given')
   t.equal(g.received, '0000', 'the request body reached git')
   t.equal(s.exchanges[0]?.state, 'done')
   t.equal(s.processes.size, 0, 'the process is no longer counted')
@@ -140,29 +153,39 @@ t.test('git exits before its output is read: still a complete 200', async t => {
   const s = await scene(t)
   const { done } = s.request()
   const g = await s.started(1)
-  g.stdout.write(HEAD + 'pack')
+  g.stdout.write('pack')
   g.exit(0)
   const reply = await done
   t.same([reply.status, reply.body, reply.error], [200, 'pack', undefined])
 })
 
-t.test('a head and no body: the head goes out when git exits 0', async t => {
-  const s = await scene(t)
+t.test('no output: the head goes out when git exits 0, without the preamble', async t => {
+  const s = await scene(t, {}, false, Buffer.from('PRE'))
   const { done } = s.request()
   const g = await s.started(1)
-  g.stdout.write('Status: 204 No Content\r\n\r\n')
   await new Promise(r => setTimeout(r, 30))
-  t.equal(s.exchanges[0]?.state, 'running', 'no status line before the first body byte')
+  t.equal(s.exchanges[0]?.state, 'running', 'no status line before the first byte')
   g.exit(0)
   const reply = await done
-  t.equal(reply.status, 204)
+  t.same([reply.status, reply.body], [200, ''])
+})
+
+t.test("the preamble goes out once, before git's first byte", async t => {
+  const s = await scene(t, {}, false, Buffer.from('001e# service=git-upload-pack\n0000'))
+  const { done } = s.request()
+  const g = await s.started(1)
+  g.stdout.write('0014adv')
+  await new Promise(r => setTimeout(r, 10))
+  g.stdout.write('ertisement')
+  g.exit(0)
+  const reply = await done
+  t.equal(reply.body, '001e# service=git-upload-pack\n00000014advertisement')
 })
 
 t.test('git fails before the first body byte: a plain 502 with its stderr logged', async t => {
   const s = await scene(t)
   const { done } = s.request()
   const g = await s.started(1)
-  g.stdout.write(HEAD)
   g.stderr.write('fatal: bad request\n')
   g.exit(128)
   const reply = await done
@@ -170,14 +193,14 @@ t.test('git fails before the first body byte: a plain 502 with its stderr logged
   t.equal(reply.body, 'The git backend failed.\n')
   t.equal(reply.headers['cache-control'], 'no-store')
   t.equal(reply.headers['x-content-type-options'], 'nosniff')
-  t.ok(s.logs.some(l => l.includes('git http-backend failed') && l.includes('fatal: bad request')), 'stderr in the log')
+  t.ok(s.logs.some(l => l.includes('git failed') && l.includes('fatal: bad request')), 'stderr in the log')
 })
 
 t.test('git fails mid-body: the connection is cut, not ended', async t => {
   const s = await scene(t)
   const { done } = s.request()
   const g = await s.started(1)
-  g.stdout.write(HEAD + 'half a pack')
+  g.stdout.write('half a pack')
   t.ok(await until(() => s.exchanges[0]?.state === 'streaming'))
   g.exit(null, 'SIGSEGV')
   const reply = await done
@@ -191,7 +214,7 @@ t.test('a client that leaves while git runs: the group is stopped, then the exch
     const { cut } = s.request()
     const g = await s.started(1)
     if (phase === 'streaming') {
-      g.stdout.write(HEAD + 'x')
+      g.stdout.write('x')
       t.ok(await until(() => s.exchanges[0]?.state === 'streaming'))
     }
     cut()
@@ -225,12 +248,12 @@ t.test('a client that leaves while waiting for a slot gives it up; the next one 
   t.same(states, ['running', 'waiting-for-slot'])
   second.cut()
   t.ok(await until(() => s.exchanges[1]?.state === 'done'), 'the waiting exchange is done')
-  g1.stdout.write(HEAD + 'a')
+  g1.stdout.write('a')
   g1.exit(0)
   t.equal((await first.done).status, 200)
   const third = s.request()
   const g3 = await s.started(2)
-  g3.stdout.write(HEAD + 'b')
+  g3.stdout.write('b')
   g3.exit(0)
   t.equal((await third.done).body, 'b', 'the slot went to the next request, not to the one that left')
 })

@@ -1,24 +1,25 @@
-// The environment of one `git http-backend` process, built from scratch.
+// The environment of one git process (git-upload-pack or git-receive-pack),
+// built from scratch.
 //
 // Nothing is inherited from gitward's own environment, and no request header
 // is copied across wholesale: a CGI server that turns every header into an
 // `HTTP_*` variable lets a client set `HTTP_PROXY` with a `Proxy:` header
 // (httpoxy) or reach any other variable git or a hook happens to read. Each
 // variable below is named, and each value taken from the request is checked
-// against the form git itself sends.
+// against the form git itself sends. The request is described with the CGI
+// variables git http-backend would have passed on (REMOTE_USER, REMOTE_ADDR,
+// PATH_INFO, …), so a repository's own hooks see what they always saw.
 import { isIP } from 'node:net'
 import { GitwardError } from '../errors.js'
 import { decodeRefPolicy, REF_POLICY_ENV, REF_POLICY_HEADER } from '../access/ref-policy-codec.js'
 import { checkRepoPath } from '../git/repo-path.js'
-import { gitProtocolHeader, requestContentEncoding } from '../git/request-headers.js'
+import { gitProtocolHeader } from '../git/request-headers.js'
 import { parseBackendRoute, routePathInfo, routeQueryString } from './backend-route.js'
-
-export { requestContentEncoding, type ContentEncoding } from '../git/request-headers.js'
 
 /** Request headers as node:http hands them over (names in lower case). */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>
 
-export interface CgiEnvInput {
+export interface GitEnvInput {
   /** Absolute path of the repository root (GIT_PROJECT_ROOT). */
   projectRoot: string
   method: string
@@ -31,8 +32,6 @@ export interface CgiEnvInput {
   pathEnv: string
   /** A private empty directory, so no user's ~/.gitconfig is read. */
   homeDir: string
-  /** Bytes git may buffer for one request (GIT_HTTP_MAX_REQUEST_BUFFER). */
-  maxRequestBuffer: number
   /** gitward's hooks directory (hooks-dir.ts): core.hooksPath for a push the gate wants checked. */
   hooksDir?: string | undefined
 }
@@ -44,7 +43,6 @@ export const REMOTE_ADDR_HEADER = 'x-gitward-remote-addr'
 
 const REMOTE_USER = /^[A-Za-z0-9_]{1,64}$/
 const CONTENT_TYPE = /^[\x20-\x7e]{1,256}$/
-const CONTENT_LENGTH = /^[0-9]{1,15}$/
 
 /** One header value, or undefined when absent or sent more than once. */
 function single(headers: RequestHeaders, name: string): string | undefined {
@@ -66,20 +64,17 @@ function remoteAddrOf(headers: RequestHeaders, socketAddress: string | undefined
 }
 
 /**
- * Build the complete environment for `git http-backend`. Throws
- * GitwardError('NOT_FOUND') when the URL is not a canonical backend route;
- * the caller is expected to have answered 404 already.
+ * Build the complete environment for the git process of one request.
+ * Throws GitwardError('NOT_FOUND') when the URL is not a canonical backend
+ * route; the caller is expected to have answered 404 already.
  */
-export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
+export function buildGitEnv(input: GitEnvInput): Record<string, string> {
   const route = parseBackendRoute(input.method, input.url)
   // parseBackendRoute already applies checkRepoPath; checking the project a
   // second time here keeps this function safe on its own, because
   // PATH_INFO is the one value that decides which directory git opens.
   if (route === undefined || !checkRepoPath(route.project).ok) {
     throw new GitwardError('NOT_FOUND', 'The request is not a git smart-HTTP request.')
-  }
-  if (!Number.isSafeInteger(input.maxRequestBuffer) || input.maxRequestBuffer <= 0) {
-    throw new GitwardError('INVALID_CONFIG', 'The backend request buffer must be a positive whole number of bytes.')
   }
   const { headers } = input
   const env = Object.create(null) as Record<string, string>
@@ -91,15 +86,10 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
   env.PATH_INFO = routePathInfo(route)
   env.QUERY_STRING = routeQueryString(route)
 
+  // The body git reads is always plain (the backend inflates a gzip one), so
+  // neither its length on the wire nor its encoding is passed on.
   const contentType = single(headers, 'content-type')
   if (contentType !== undefined && CONTENT_TYPE.test(contentType)) env.CONTENT_TYPE = contentType
-  // Only a real Content-Length: with chunked bodies git reads to EOF.
-  const contentLength = single(headers, 'content-length')
-  if (contentLength !== undefined && CONTENT_LENGTH.test(contentLength)) {
-    env.CONTENT_LENGTH = contentLength
-  }
-  const encoding = requestContentEncoding(headers)
-  if (encoding !== undefined && encoding !== 'unsupported') env.HTTP_CONTENT_ENCODING = encoding
 
   const user = remoteUserOf(headers)
   if (user !== undefined) env.REMOTE_USER = user
@@ -107,11 +97,10 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
   if (addr !== undefined) env.REMOTE_ADDR = addr
   const protocol = gitProtocolHeader(headers)
   if (protocol !== undefined) env.GIT_PROTOCOL = protocol
+  // The identity git http-backend gives the service for reflog entries.
+  env.GIT_COMMITTER_NAME = user ?? 'anonymous'
+  env.GIT_COMMITTER_EMAIL = `${user ?? 'anonymous'}@http.${addr ?? '(none)'}`
 
-  // The front decides who may read what; git serves every repository it is
-  // pointed at instead of looking for git-daemon-export-ok.
-  env.GIT_HTTP_EXPORT_ALL = '1'
-  env.GIT_HTTP_MAX_REQUEST_BUFFER = String(input.maxRequestBuffer)
   env.PATH = input.pathEnv
   env.HOME = input.homeDir
   // No /etc/gitconfig and no ~/.gitconfig: only the repository's own config
@@ -119,16 +108,7 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
   env.GIT_CONFIG_NOSYSTEM = '1'
   env.GIT_CONFIG_GLOBAL = '/dev/null'
 
-  const config: Array<[string, string]> = [
-    // Dumb HTTP would serve loose objects and packs file by file, outside
-    // the smart protocol the front classified.
-    ['http.getanyfile', 'false'],
-    // upload-archive is a read, which the front has already authorized.
-    ['http.uploadarch', 'true'],
-    // Pushes always come with an identity; without one, receive-pack is off
-    // even if a repository's own config turns it on.
-    ['http.receivepack', user !== undefined ? 'true' : 'false'],
-  ]
+  const config: Array<[string, string]> = []
   // A push whose protected refs need what only the objects can tell (a
   // force-push, an empty repository) comes with the gate's decision inputs;
   // gitward's pre-receive hook reads them (src/hook/). Other pushes run the
