@@ -65,7 +65,7 @@ export const SCHEMA = {
   negotiation_timeout_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 30_000, doc: 'Time an upload-pack / upload-archive request body may take to arrive in full; slower gets 408.' },
   min_transfer_bytes_per_s: { type: { kind: 'int', min: 0, max: 1024 * 1024 * 1024 }, default: 1024, doc: 'Slowest a client may read a response or send a request body, in bytes per second, while gitward waits on it; measured over min_transfer_window_ms, a slower client is cut and its git process ended (0 turns the floor off). The default is far below a 56 kbit/s modem (about 7,000 bytes/s down, 4,200 up).' },
   min_transfer_window_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 30_000, doc: 'Window over which min_transfer_bytes_per_s is measured; only time spent waiting on the client counts.' },
-  backend_max_processes: { type: { kind: 'int', min: 1, max: 4096 }, default: 16, doc: 'Concurrent git http-backend processes of the embedded backend.' },
+  backend_max_processes: { type: { kind: 'int', min: 1, max: 4096 }, default: 16, doc: 'Concurrent git processes of the embedded backend.' },
   backend_max_processes_per_client: { type: { kind: 'int', min: 1, max: 4096 }, default: null, doc: 'Concurrent git requests from one client address (embedded or external upstream); as many more may wait. Default: a quarter of backend_max_processes, at least 2.' },
   backend_queue_timeout_ms: { type: { kind: 'int', min: 0, max: 10 * MINUTE }, default: 5000, doc: 'How long a request waits for a backend process slot before 503.' },
   headers_timeout_ms: { type: { kind: 'int', min: 1000, max: 10 * MINUTE }, default: 20_000, doc: 'Time a client has to send its request headers (slow-header clients are closed).' },

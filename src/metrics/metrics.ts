@@ -128,7 +128,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   })
   new Gauge({
     name: 'gitward_git_processes',
-    help: 'git http-backend processes running now (embedded backend).',
+    help: 'git processes running now (embedded backend).',
     registers,
     collect() {
       this.set(sources?.gitProcesses() ?? 0)

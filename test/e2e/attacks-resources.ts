@@ -7,6 +7,7 @@ import http from 'node:http'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
+import { deflateSync } from 'node:zlib'
 import { startGitward, makeWorkingCopy } from '../helpers/servers/gitward.js'
 import { createRefBody, uploadPackBody } from '../helpers/http/git-payloads.js'
 import { basicAuth } from '../helpers/http/request.js'
@@ -153,9 +154,17 @@ t.test('a real git clone killed mid-transfer leaves no git process behind', asyn
 
 t.test('a push cut off mid-pack changes nothing and leaves no git process', async t => {
   const head = createRefBody(sha, 'refs/heads/cut')
-  // The commands, then a pack header that promises 1000 objects and never delivers.
+  // The commands, then a pack that promises 1000 objects and delivers one:
+  // git reads it and waits for the second. (Random bytes instead would be
+  // refused by git at once, and the push would end before the client leaves.)
   const commands = head.subarray(0, head.length - 32)
-  const partialPack = Buffer.concat([Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0x03, 0xe8]), randomBytes(4096)])
+  const blob = Buffer.from('hello\n')
+  const partialPack = Buffer.concat([
+    Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0x03, 0xe8]),
+    // A blob of 6 bytes: type 3 in bits 4-6, the size in the low four.
+    Buffer.from([0x30 | blob.length]),
+    deflateSync(blob),
+  ])
   const socket = connect(port, '127.0.0.1')
   socket.on('error', () => {})
   await new Promise<void>(resolve => socket.once('connect', () => resolve()))

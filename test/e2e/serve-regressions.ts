@@ -20,8 +20,11 @@ for (const transport of ['in-process', 'socket'] as const) {
           resolve(res.statusCode ?? 0)
         })
         req.on('error', () => resolve(-1))
-        // git starts (anonymous pull of a public project), then the body grows.
-        req.write('0000')
+        // git starts (anonymous pull of a public project) and reads the
+        // start of a 4,369-byte pkt-line, whose rest it waits for; then the
+        // body grows. (A complete request, such as a lone flush packet,
+        // would be answered by git at once: it reads as the body streams.)
+        req.write('1111')
         setTimeout(() => {
           req.write(Buffer.alloc(100 * 1024, 0x30))
           req.end()
@@ -69,14 +72,15 @@ t.test('a negotiation body that trickles past negotiation_timeout_ms gets 408 an
       resolve(res.statusCode ?? 0)
     })
     req.on('error', () => resolve(-1))
-    // One byte every 300 ms, bounded: at most 20 bytes.
+    // One byte every 300 ms, bounded: at most 20 bytes. They spell the
+    // length of a pkt-line longer than all of them, so git waits for more.
     let sent = 0
     timer = setInterval(() => {
       if (sent++ >= 20) {
         clearInterval(timer)
         return
       }
-      req.write('0')
+      req.write('1')
     }, 300)
   })
   clearInterval(timer)
