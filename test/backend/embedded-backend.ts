@@ -528,3 +528,27 @@ t.test('the environment git runs with is the built one, nothing inherited', asyn
   t.notMatch(r.body.toString(), /evil|gwpat/)
   t.match(r.body.toString(), /REMOTE_ADDR=198\.51\.100\.9/)
 })
+
+t.test('a body that claims gzip and is not: a plain 502, no git process left', async t => {
+  const h = await start(t)
+  await h.bare('acme/app')
+  const r = await request(
+    { port: h.port },
+    'POST',
+    '/acme/app.git/git-upload-pack',
+    { 'content-type': 'application/x-git-upload-pack-request', 'content-encoding': 'gzip' },
+    Buffer.from('0000 this is not gzip'),
+  )
+  t.equal(r.status, 502)
+  t.equal(r.body.toString(), 'The git backend failed.\n')
+  t.ok(await waitFor(() => h.backend.activeProcesses() === 0), 'git was stopped')
+})
+
+t.test('HEAD on an advertisement: the head of a GET, no body', async t => {
+  const h = await start(t)
+  await h.bare('acme/app')
+  const r = await request({ port: h.port }, 'HEAD', '/acme/app.git/info/refs?service=git-upload-pack')
+  t.equal(r.status, 200)
+  t.equal(r.headers['content-type'], 'application/x-git-upload-pack-advertisement')
+  t.equal(r.body.length, 0)
+})
