@@ -49,7 +49,7 @@ export interface ExchangeDeps {
 export interface GitCommand {
   program: string
   args: readonly string[]
-  /** The complete environment (src/backend/cgi-env.ts). */
+  /** The complete environment (src/backend/git-env.ts). */
   env: Record<string, string>
   /** The repository's directory. */
   cwd: string
