@@ -19,8 +19,8 @@ import { sendText } from '../http/plain-text.js'
 import { createConcurrencyLimiter, type WaitOutcome } from '../limits/concurrency-limiter.js'
 import type { Logger } from '../log/logger.js'
 import { parseBackendRoute } from './backend-route.js'
-import { gitProtocolHeader, isGzip, MSG_UNSUPPORTED_ENCODING, requestContentEncoding } from '../git/request-headers.js'
-import { buildGitEnv, remoteUserOf } from './git-env.js'
+import { isGzip, MSG_UNSUPPORTED_ENCODING, requestContentEncoding } from '../git/request-headers.js'
+import { buildGitEnv } from './git-env.js'
 import { GitExchange, type ExchangeDeps } from './git-exchange.js'
 import { planService, type GitService } from './git-service.js'
 import type { ServicePrograms } from './git-service-programs.js'
@@ -155,17 +155,6 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       sendText(res, 404, 'Repository not found.')
       return
     }
-    // In git http-backend's order: the repository, then the service, then the request's type.
-    const contentType = req.headers['content-type']
-    const plan = planService(route, {
-      contentType: typeof contentType === 'string' ? contentType : undefined,
-      remoteUser: remoteUserOf(req.headers),
-      gitProtocol: gitProtocolHeader(req.headers),
-    })
-    if (!plan.ok) {
-      sendText(res, plan.status, plan.message)
-      return
-    }
     const env = buildGitEnv({
       projectRoot: reposRoot,
       method: req.method ?? '',
@@ -176,6 +165,14 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       homeDir,
       hooksDir: options.hooksDir,
     })
+    // In git http-backend's order: the repository, then the service, then
+    // the request's type; read from the environment, whose values are
+    // already checked, as git http-backend reads them.
+    const plan = planService(route, { contentType: env.CONTENT_TYPE, remoteUser: env.REMOTE_USER, gitProtocol: env.GIT_PROTOCOL })
+    if (!plan.ok) {
+      sendText(res, plan.status, plan.message)
+      return
+    }
     const { call } = plan
     const command = { ...programFor(call.service, call.args), env, cwd: containment.realGitDir }
     // git http-backend inflated a gzip body for the service; so does the
