@@ -12,6 +12,7 @@ import type { RunGit } from '../repo/run-git.js'
 import type { Store } from '../store/store.js'
 import type { CliIo } from './io.js'
 import type { SignalSource } from './signals.js'
+import type { ReleaseResult } from './release-free-memory.js'
 import { administrator, parseReason } from './administrator.js'
 import { ownerWarnings } from './owner-warning.js'
 import { requireExistingDatabase } from '../store/open-store.js'
@@ -46,6 +47,8 @@ export interface CliDeps {
   commands: readonly CommandRegistrar[]
   /** Process signals for `serve` (SIGTERM/SIGINT stop, SIGHUP reloads TLS). */
   signals: SignalSource
+  /** Gives the C heap's free pages back to the kernel; `serve` calls it once it is up. */
+  releaseFreeMemory: () => ReleaseResult
 }
 
 /**

@@ -9,6 +9,7 @@ import { execFileGit } from '../repo/run-git.js'
 import { openStore } from '../store/open-store.js'
 import type { CliDeps } from './context.js'
 import { processSignals } from './signals.js'
+import { releaseFreeMemory } from './release-free-memory.js'
 
 export type { AdminConfig, CliDeps } from './context.js'
 
@@ -34,5 +35,6 @@ export function defaultCliDeps(): CliDeps {
     runGit: env => execFileGit({ env }),
     commands: [],
     signals: processSignals,
+    releaseFreeMemory,
   }
 }

@@ -5,6 +5,12 @@
       "sources": ["posix-spawn.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "conditions": [["OS!='linux'", {"type": "none", "sources!": ["posix-spawn.c"]}]]
+    },
+    {
+      "target_name": "malloc_trim",
+      "sources": ["malloc-trim.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "conditions": [["OS!='linux'", {"type": "none", "sources!": ["malloc-trim.c"]}]]
     }
   ]
 }

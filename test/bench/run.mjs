@@ -44,7 +44,7 @@ import { writeWrkScripts } from './wrk.mjs'
 import { cloneLargeFigure } from './figures/clone-large.mjs'
 import { cloneSmallFigure } from './figures/clone-small.mjs'
 import { infoRefsFigure } from './figures/info-refs.mjs'
-import { measureMemory } from './figures/push-memory.mjs'
+import { measureIdle, measureMemory } from './figures/push-memory.mjs'
 import { pushFigure, removePushRepository } from './figures/push-large.mjs'
 import { rejectionsFigure } from './figures/rejections.mjs'
 
@@ -65,6 +65,7 @@ function readOptions(env) {
     wrkSeconds: quick ? 3 : 10,
     floodSeconds: quick ? 6 : 12,
     legitClones: quick ? 3 : 5,
+    idleStarts: quick ? 3 : 7,
     floodTokens: quick ? 2000 : 5000,
     verifyCalls: quick ? 5000 : 20_000,
     verifySizes: [10, 100_000],
@@ -208,6 +209,12 @@ async function main(registry) {
     } finally {
       await gw.stop()
     }
+    figures.memory[label].idle = await measureIdle({
+      count: options.idleStarts,
+      settleMs: 20_000,
+      start: i => startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings, logFile: logFile(`${label}-idle`), label: `${label} (idle ${i + 1})` }),
+    })
+    log(`  ${label} idle RSS of ${options.idleStarts} fresh processes: ${figures.memory[label].idle.samples.map(x => x?.toFixed(1)).join(', ')} MiB; after ${figures.memory[label].idle.settleSeconds} s: ${figures.memory[label].idle.settledMiB?.toFixed(1)} MiB`)
   }
   if (peer.available) await peer.stop()
 

@@ -19,6 +19,15 @@ import { isPostgresUrl } from '../../store/open-store.js'
 import { describeServer } from '../../store/postgres/url.js'
 import { TOKEN_PATTERN_MIN_LENGTH, tokenPatterns } from '../../auth/token-format.js'
 
+/**
+ * How long after listening start-up's free memory is released: by then V8
+ * has finished the optimized code it started compiling during start-up
+ * (checked one second after start on 48 fresh processes: 58.1–59.0 MiB
+ * resident at 250 ms, against one in six still about 3.5 MiB higher when
+ * released at once).
+ */
+const RELEASE_AFTER_START_MS = 250
+
 export interface ServeOptions {
   /** --init: create the database and the repositories root first. */
   init: boolean
@@ -81,6 +90,14 @@ export async function serve(ctx: CliContext, config: Config, options: ServeOptio
     ...(app.metricsUrl === null ? {} : { metrics: `${app.metricsUrl}/-/metrics` }),
   })
   options.onListening?.(app)
+  // Start-up is over: what it freed in the C heap goes back to the kernel
+  // instead of staying resident for as long as the server runs. A moment
+  // later, not at once: V8 is still finishing the optimized code of
+  // start-up's hot functions on its worker thread, and frees that memory too.
+  setTimeout(() => {
+    const released = deps.releaseFreeMemory()
+    logger.debug('start-up memory released', released.kind === 'unavailable' ? { result: released.kind, reason: released.reason } : { result: released.kind })
+  }, RELEASE_AFTER_START_MS).unref()
 
   return new Promise<number>(resolve => {
     const stop = (): void => {

@@ -9,6 +9,7 @@
 // not eat the CPU the servers need.
 import { join } from 'node:path'
 import { readMemory, watchMemory } from '../rss-probe.mjs'
+import { median } from '../stats.mjs'
 import { timedClone } from '../targets.mjs'
 import { timedPush } from './push-large.mjs'
 
@@ -44,5 +45,41 @@ export async function measureMemory(ctx, t, pid, bytes) {
       peakSampledRssMiB: MiB(push.peakSampledRssKiB),
     },
     afterRssMiB: MiB(after?.rssKiB),
+  }
+}
+
+/**
+ * Idle RSS of `count` fresh processes, each read one second after it says it
+ * is listening: one process is one sample of a spread (about ±1.5 MiB here,
+ * depending on what the start-up left in V8's and malloc's free lists), so
+ * the figure is their median and the report shows the range. The last one
+ * is read again after `settleMs`, once V8's memory reducer (which starts
+ * about 8 s after the last allocation burst) has given pages back: what an
+ * administrator sees of a server that has been idle for a while.
+ */
+export async function measureIdle({ start, count, settleMs }) {
+  const samples = []
+  let settled = null
+  for (let i = 0; i < count; i++) {
+    const server = await start(i)
+    try {
+      await sleep(1000)
+      samples.push(MiB(readMemory(server.pid)?.rssKiB))
+      if (i === count - 1) {
+        await sleep(settleMs - 1000)
+        settled = MiB(readMemory(server.pid)?.rssKiB)
+      }
+    } finally {
+      await server.stop()
+    }
+  }
+  const read = samples.filter(x => x !== null)
+  return {
+    samples,
+    medianMiB: median(read),
+    minMiB: read.length === 0 ? null : Math.min(...read),
+    maxMiB: read.length === 0 ? null : Math.max(...read),
+    settledMiB: settled,
+    settleSeconds: settleMs / 1000,
   }
 }
