@@ -94,13 +94,14 @@ export async function serve(ctx: CliContext, config: Config, options: ServeOptio
   // instead of staying resident for as long as the server runs. A moment
   // later, not at once: V8 is still finishing the optimized code of
   // start-up's hot functions on its worker thread, and frees that memory too.
-  setTimeout(() => {
+  const release = setTimeout(() => {
     const released = deps.releaseFreeMemory()
     logger.debug('start-up memory released', released.kind === 'unavailable' ? { result: released.kind, reason: released.reason } : { result: released.kind })
   }, RELEASE_AFTER_START_MS).unref()
 
   return new Promise<number>(resolve => {
     const stop = (): void => {
+      clearTimeout(release)
       deps.signals.off('SIGTERM', stop)
       deps.signals.off('SIGINT', stop)
       deps.signals.off('SIGHUP', reload)
