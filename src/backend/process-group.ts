@@ -1,7 +1,7 @@
 // One git process tree, and the only way gitward stops it. upload-pack and
-// receive-pack start pack-objects, index-pack or hooks; spawned with `detached: true` they all share one process group, so
-// one signal to the group reaches every process working for the request, not
-// only the first.
+// receive-pack start pack-objects, index-pack or hooks; spawned with
+// `detached: true` they all share one process group, so one signal to the
+// group reaches every process working for the request, not only the first.
 import type { ChildProcess } from 'node:child_process'
 
 export interface ProcessExit {

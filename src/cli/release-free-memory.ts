@@ -14,22 +14,19 @@ interface NativeTrim {
   trim(): boolean | null
 }
 
-let native: NativeTrim | string | undefined
-
-/** The addon, or why it is not there (loaded once). */
+/** The addon, or why it is not there. */
 function loadTrim(): NativeTrim | string {
-  if (native !== undefined) return native
-  if (process.platform !== 'linux') return (native = `malloc_trim is glibc's (this is ${process.platform})`)
+  if (process.platform !== 'linux') return `malloc_trim is glibc's (this is ${process.platform})`
   try {
     // dist/cli/ -> package root
     const loaded = createRequire(import.meta.url)('../../src/native/build/Release/malloc_trim.node') as Partial<NativeTrim>
-    native = typeof loaded.trim === 'function' ? (loaded as NativeTrim) : 'the malloc_trim addon has no trim function'
+    return typeof loaded.trim === 'function' ? (loaded as NativeTrim) : 'the malloc_trim addon has no trim function'
   } catch (err) {
-    native = `the malloc_trim addon did not load (${(err as Error).message.split('\n')[0]})`
+    return `the malloc_trim addon did not load (${(err as Error).message.split('\n')[0]})`
   }
-  return native
 }
 
+/** `serve` calls it once, so nothing is kept between calls. */
 export function releaseFreeMemory(): ReleaseResult {
   const trim = loadTrim()
   if (typeof trim === 'string') return { kind: 'unavailable', reason: trim }

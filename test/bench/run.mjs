@@ -209,12 +209,13 @@ async function main(registry) {
     } finally {
       await gw.stop()
     }
-    figures.memory[label].idle = await measureIdle({
+    const idle = await measureIdle({
       count: options.idleStarts,
       settleMs: 20_000,
       start: i => startGitward({ registry, root: ROOT, db, repos: fixtures.reposRoot, settings, logFile: logFile(`${label}-idle`), label: `${label} (idle ${i + 1})` }),
     })
-    log(`  ${label} idle RSS of ${options.idleStarts} fresh processes: ${figures.memory[label].idle.samples.map(x => x?.toFixed(1)).join(', ')} MiB; after ${figures.memory[label].idle.settleSeconds} s: ${figures.memory[label].idle.settledMiB?.toFixed(1)} MiB`)
+    figures.memory[label].idle = idle
+    log(`  ${label} idle RSS of ${idle.samples.length} fresh processes: ${idle.samples.map(x => x?.toFixed(1)).join(', ')} MiB; after ${idle.settleSeconds} s: ${idle.settledMiB?.toFixed(1)} MiB`)
   }
   if (peer.available) await peer.stop()
 
